@@ -1,0 +1,124 @@
+"""The `xlplugin` command line: the same verbs as the ribbon, on files, on any OS."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from . import __version__
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # argparse's own messages are English; say it in Chinese
+        self.print_usage(sys.stderr)
+        self.exit(2, f"参数错误：{message}\n（运行 xlplugin -h 查看用法）\n")
+
+
+def _progress(desc: str):
+    """A tqdm bar fed by the verbs' progress(done, total) callback."""
+    from tqdm import tqdm
+
+    state: dict = {}
+
+    def update(done: int, total: int) -> None:
+        bar = state.get("bar")
+        if bar is None:
+            bar = state["bar"] = tqdm(total=total, desc=desc, unit="份", ncols=80, file=sys.stderr,
+                                      disable=None)  # disabled when stderr is not a terminal
+        bar.update(done - bar.n)
+        if done >= total:
+            bar.close()
+
+    return update
+
+
+def cmd_init(args) -> int:
+    from .samples import write_sample
+
+    path = write_sample(args.path, args.sample, overwrite=args.force)
+    print(f"已创建考评台账：{path}（样例：{args.sample}）")
+    print("下一步：检查并修改各工作表，然后运行  xlplugin generate " + str(args.path))
+    return 0
+
+
+def cmd_generate(args) -> int:
+    from .generate import generate
+    from .officebook import FileOfficeBook
+
+    kinds = [args.kind] if args.kind else None
+    result = generate(FileOfficeBook(args.office), args.period, kinds, progress=_progress("生成表格"))
+    print(result.summary())
+    return 0
+
+
+def cmd_check(args) -> int:
+    from .officebook import FileOfficeBook
+    from .scheme import load_scheme
+
+    scheme = load_scheme(FileOfficeBook(args.office))
+    print(f"考评台账校验通过：{len(scheme.units)} 个被考评单位，{len(scheme.indicators)} 项指标，"
+          f"{len(scheme.evaluators)} 个考评部门，{len(scheme.rater_groups)} 个评议组，{len(scheme.leaders)} 位领导。")
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from .demo import run_demo
+
+    run_demo(Path(args.dir))
+    return 0
+
+
+KIND_CHOICES = {"unit": "被考评单位", "evaluator": "考评部门", "rater": "评议组", "leader": "领导"}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="xlplugin", description="政府绩效评估：生成、收集、计分与反馈。台账（考评台账.xlsx）是唯一的配置。")
+    p.add_argument("--version", action="version", version=f"xlplugin {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="命令", parser_class=_Parser)
+
+    s = sub.add_parser("init", help="创建样例考评台账", description="创建一份样例考评台账（含新生成的签名密钥）。")
+    s.add_argument("path", help="台账文件路径，如 考评台账.xlsx")
+    s.add_argument("--sample", choices=("city", "province"), default="city",
+                   help="city：市对部门（松原方案）；province：省对市（辽宁千分制）")
+    s.add_argument("--force", action="store_true", help="覆盖已存在的文件")
+    s.set_defaults(func=cmd_init)
+
+    s = sub.add_parser("check", help="校验考评台账", description="只校验考评台账，不生成任何文件。")
+    s.add_argument("office", help="考评台账文件")
+    s.set_defaults(func=cmd_check)
+
+    s = sub.add_parser("generate", help="生成各类表格", description="为每个被考评单位、考评部门、评议组和领导生成表格。")
+    s.add_argument("office", help="考评台账文件")
+    s.add_argument("--period", help="考评期（默认取“设置”中的当前考评期）")
+    s.add_argument("--kind", choices=tuple(KIND_CHOICES), help="只生成一类：" + "，".join(f"{k}={v}" for k, v in KIND_CHOICES.items()))
+    s.set_defaults(func=cmd_generate)
+
+    s = sub.add_parser("demo", help="用样例跑一遍完整流程", description="在指定文件夹中用 city 样例运行目前已有的全部流程。")
+    s.add_argument("dir", nargs="?", default="demo", help="输出文件夹（默认 ./demo）")
+    s.set_defaults(func=cmd_demo)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    from .scheme import SchemeError
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 0
+    try:
+        return args.func(args)
+    except SchemeError as e:
+        print(e.report(), file=sys.stderr)
+        return 1
+    except (FileNotFoundError, FileExistsError, ValueError, PermissionError) as e:
+        print(f"错误：{e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("已中断。", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

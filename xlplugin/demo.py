@@ -1,0 +1,36 @@
+"""demo: the whole cycle, as far as it exists, on the bundled city sample."""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from .generate import generate
+from .officebook import FileOfficeBook
+from .samples import write_sample
+from .scheme import load_scheme
+
+OFFICE_NAME = "考评台账.xlsx"
+
+
+def run_demo(folder: Path, say=print) -> dict:
+    folder = Path(folder).resolve()
+    folder.mkdir(parents=True, exist_ok=True)
+    office = folder / OFFICE_NAME
+    started = time.perf_counter()
+
+    say("【1/2】创建样例考评台账（city：松原市政府工作部门）")
+    write_sample(office, "city", overwrite=True)
+    book = FileOfficeBook(office)
+    scheme = load_scheme(book)
+    say(f"　　{office}")
+    say(f"　　{len(scheme.units)} 个被考评单位（{'、'.join(scheme.categories)}），{len(scheme.indicators)} 项指标，"
+        f"{len(scheme.evaluators)} 个考评部门，{len(scheme.rater_groups)} 个评议组，{len(scheme.leaders)} 位领导")
+
+    say("【2/2】生成表格")
+    result = generate(book)
+    say(f"　　{result.summary()}")
+    for sub in sorted({p.parent for p in result.paths}):
+        files = sorted(p.name for p in result.paths if p.parent == sub)
+        say(f"　　{sub.relative_to(folder)}/  {len(files)} 份，如 {files[0]}")
+    say(f"完成，用时 {time.perf_counter() - started:.1f} 秒。")
+    return {"office": office, "forms": result.paths}

@@ -1,0 +1,94 @@
+"""The evaluating department's form: every unit × every indicator it is responsible for, to score."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..scheme import Period, Scheme
+from .common import DATE_VALIDATION, FormSpec, Recipient, list_validation, open_form, score_validation, subtitle
+from .layout import GROUP, INPUT, SUBTOTAL, BodyRow, Column, Field, Grid
+
+SHEET = "评分表"
+FALSIFIED = ("否", "是")
+SCORES = Grid(
+    sheet=SHEET,
+    header_row=4,
+    columns=(
+        Column("unit", "单位代码", 9),
+        Column("unit_name", "单位名称", 14, wrap=True),
+        Column("code", "指标代码", 9),
+        Column("name", "指标名称", 20, wrap=True),
+        Column("max", "分值", 6, numeric=True),
+        Column("target", "目标值", 9),
+        Column("rule", "评分说明", 30, wrap=True),
+        Column("score", "考评得分", 9, role=INPUT, numeric=True, required=True),
+        Column("reason", "扣分原因", 26, role=INPUT, wrap=True),
+        Column("falsified", "弄虚作假", 9, role=INPUT),
+    ),
+)
+SCORER = Field("scorer", "评分人", SHEET, 2, 1, required=True)
+HEAD = Field("head", "负责人", SHEET, 2, 3, required=True)
+DATE = Field("date", "日期", SHEET, 2, 6, required=True, kind="date")
+
+SPEC = FormSpec(kind="evaluator", label="考评部门评分表", folder="考评部门", grids=(SCORES,),
+                fields=(SCORER, HEAD, DATE))
+
+
+def recipients(scheme: Scheme) -> list[Recipient]:
+    return [Recipient("evaluator", e.code, e.name, e.email, e.contact) for e in scheme.evaluators
+            if scheme.assignments_of(e)]
+
+
+def row_id(unit_code: str, indicator_code: str) -> str:
+    return f"{unit_code}|{indicator_code}"
+
+
+def _row(unit, ind) -> BodyRow:
+    return BodyRow(row_id(unit.code, ind.code), max=ind.max, values={
+        "unit": unit.code, "unit_name": unit.name, "code": ind.code, "name": ind.name, "max": ind.max,
+        "target": ind.target, "rule": ind.rule,
+    })
+
+
+def score_rows(scheme: Scheme, evaluator_name: str) -> list[BodyRow]:
+    """Grouped by indicator when a department scores few indicators across many units (common targets),
+    else by unit with a subtotal each (an evaluation group scoring every key target of its units)."""
+    evaluator = next(e for e in scheme.evaluators if e.name == evaluator_name)
+    pairs = scheme.assignments_of(evaluator)
+    indicators = list(dict.fromkeys(ind for _, ind in pairs))
+    if len(indicators) < len({u.code for u, _ in pairs}):
+        rows = []
+        for ind in indicators:
+            members = [u for u, i in pairs if i == ind]
+            rows.append(BodyRow(f"{GROUP}{ind.code}", label=f"{ind.code}　{ind.name}（{ind.max:g} 分，{len(members)} 个单位）"))
+            rows += [_row(u, ind) for u in members]
+        return rows
+    rows: list[BodyRow] = []
+    current = None
+    for unit, ind in pairs:
+        if unit.code != current:
+            if current is not None:
+                rows.append(BodyRow(f"{SUBTOTAL}{current}", label="小计"))
+            rows.append(BodyRow(f"{GROUP}{unit.code}", label=f"{unit.code}　{unit.name}（{unit.category}）"))
+            current = unit.code
+        rows.append(_row(unit, ind))
+    if current is not None:
+        rows.append(BodyRow(f"{SUBTOTAL}{current}", label="小计"))
+    return rows
+
+
+def write(scheme: Scheme, period: Period, recipient: Recipient, path: Path) -> Path:
+    s = scheme.settings
+    w = open_form(SPEC, scheme, period, recipient, path)
+    ws = w.sheet(SHEET)
+    width = len(SCORES.columns)
+    w.title_block(ws, width, f"{s.year}年度{period.name}绩效考评评分表（{recipient.name}）", subtitle(scheme, period, recipient))
+    for f in SPEC.fields:
+        w.label(ws, f.row, f.col - 1, f.label)
+        w.field(ws, f, validation=DATE_VALIDATION if f.kind == "date" else None)
+    w.label(ws, 3, 0, "说明：黄色单元格由考评部门填写；考评得分须在 0 至该项分值之间，有扣分的须写明扣分原因；"
+                      "核实发现弄虚作假的，“弄虚作假”选“是”，该项不得分。", width - 1, fmt="note")
+    w.grid(SCORES, score_rows(scheme, recipient.name), freeze_cols=2, validations={
+        "score": score_validation("考评得分"),
+        "falsified": list_validation("弄虚作假", list(FALSIFIED), "核实发现弄虚作假选“是”，否则选“否”或不填。"),
+    })
+    return w.close()

@@ -1,0 +1,56 @@
+"""The leader's form (领导加权评估): the units the leader oversees, to rank from 1 (best) to n."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..scheme import Period, Scheme
+from .common import DATE_VALIDATION, FormSpec, Recipient, open_form, subtitle
+from .layout import GROUP, INPUT, BodyRow, Column, Field, Grid
+
+SHEET = "评价表"
+RANKS = Grid(
+    sheet=SHEET,
+    header_row=4,
+    columns=(
+        Column("unit", "单位代码", 10),
+        Column("unit_name", "单位名称", 24, wrap=True),
+        Column("category", "类别", 24, wrap=True),
+        Column("rank", "名次", 10, role=INPUT, numeric=True, required=True),
+        Column("comment", "评语", 50, role=INPUT, wrap=True),
+    ),
+)
+SIGNER = Field("signer", "评价人", SHEET, 2, 1, required=True)
+DATE = Field("date", "日期", SHEET, 2, 3, required=True, kind="date")
+SPEC = FormSpec(kind="leader", label="领导评价表", folder="领导", grids=(RANKS,), fields=(SIGNER, DATE))
+
+
+def recipients(scheme: Scheme) -> list[Recipient]:
+    return [Recipient("leader", l.code, f"{l.name}（{l.title or l.cls}）", l.email) for l in scheme.leaders
+            if scheme.units_overseen_by(l)]
+
+
+def rank_rows(scheme: Scheme, leader_code: str) -> list[BodyRow]:
+    leader = next(l for l in scheme.leaders if l.code == leader_code)
+    units = scheme.units_overseen_by(leader)
+    return [BodyRow(u.code, values={"unit": u.code, "unit_name": u.name, "category": u.category}) for u in units]
+
+
+def write(scheme: Scheme, period: Period, recipient: Recipient, path: Path) -> Path:
+    s = scheme.settings
+    w = open_form(SPEC, scheme, period, recipient, path)
+    ws = w.sheet(SHEET)
+    width = len(RANKS.columns)
+    rows = rank_rows(scheme, recipient.code)
+    n = len(rows)
+    w.title_block(ws, width, f"{s.year}年度{period.name}领导评价表（{recipient.name}）", subtitle(scheme, period, recipient))
+    for f in SPEC.fields:
+        w.label(ws, f.row, f.col - 1, f.label)
+        w.field(ws, f, validation=DATE_VALIDATION if f.kind == "date" else None)
+    w.label(ws, 3, 0, f"说明：请对以下 {n} 个单位按全年工作实绩排出名次，1 为最好，名次为 1 至 {n} 的整数且不得重复。",
+            width - 1, fmt="note")
+    w.grid(RANKS, rows, freeze_cols=2, min_lines=1, validations={"rank": {
+        "validate": "integer", "criteria": "between", "minimum": 1, "maximum": n,
+        "input_title": "名次", "input_message": f"填写 1 至 {n} 的整数，1 为最好，不得重复。",
+        "error_title": "名次无效", "error_message": f"名次须为 1 至 {n} 之间的整数。", "error_type": "stop",
+    }})
+    return w.close()

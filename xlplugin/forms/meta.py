@@ -1,0 +1,65 @@
+"""The hidden meta sheet: who a form is for, which period, which layout, and a signature over all of it.
+
+The signature is an HMAC-SHA256, keyed with the office's signing key (which never leaves the office
+workbook), over the meta fields, the list of body rows and the definition cells of those rows as they
+stand in the form. Editing a locked definition, inserting or moving rows, or copying the meta sheet from
+another unit's form all change what is signed, so the collector can tell.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from dataclasses import dataclass, field
+
+META_SHEET = "_meta"
+LAYOUT_VERSION = 1
+
+# (attribute, label written in column A of the meta sheet)
+META_FIELDS = (
+    ("product", "生成工具"),
+    ("kind", "表格类型"),
+    ("version", "版式版本"),
+    ("recipient", "接收方代码"),
+    ("recipient_name", "接收方名称"),
+    ("year", "年度"),
+    ("period", "考评期"),
+    ("generated", "生成时间"),
+    ("signature", "签名"),
+)
+PRODUCT = "xlplugin"
+MAP_HEADER_ROW = len(META_FIELDS) + 1  # 0-based row of the header of the row map
+MAP_HEADER = ("工作表", "行号", "标识")
+
+
+@dataclass
+class Meta:
+    kind: str
+    recipient: str
+    recipient_name: str
+    year: str
+    period: str
+    version: int = LAYOUT_VERSION
+    generated: str = ""
+    signature: str = ""
+    product: str = PRODUCT
+    rows: list[tuple[str, int, str]] = field(default_factory=list)  # (sheet, 0-based row, id)
+
+    def payload(self, definitions: list[list[str]]) -> bytes:
+        """What is signed: everything but the time and the signature itself."""
+        body = [
+            self.product, self.kind, str(self.version), self.recipient, self.recipient_name, str(self.year),
+            self.period, [[s, r, i, d] for (s, r, i), d in zip(self.rows, definitions)],
+        ]
+        return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+    def sign(self, key: str, definitions: list[list[str]]) -> str:
+        return hmac.new(key.encode("utf-8"), self.payload(definitions), hashlib.sha256).hexdigest()
+
+    def verify(self, key: str, definitions: list[list[str]]) -> bool:
+        return hmac.compare_digest(self.sign(key, definitions), self.signature or "")
+
+
+def protection_password(key: str) -> str:
+    """The sheet-protection password of every form: derived from the signing key, so only the office has it."""
+    return hmac.new(key.encode("utf-8"), b"sheet-protection", hashlib.sha256).hexdigest()[:12]

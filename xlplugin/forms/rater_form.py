@@ -1,0 +1,60 @@
+"""The rater group's form (民主评议): every unit it rates, a grade from the dropdown and an optional comment."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..scheme import Period, Scheme
+from .common import DATE_VALIDATION, FormSpec, Recipient, list_validation, open_form, subtitle
+from .layout import GROUP, INPUT, BodyRow, Column, Field, Grid
+
+SHEET = "评议表"
+GRADES = Grid(
+    sheet=SHEET,
+    header_row=4,
+    columns=(
+        Column("unit", "单位代码", 10),
+        Column("unit_name", "单位名称", 24, wrap=True),
+        Column("category", "类别", 24, wrap=True),
+        Column("grade", "评议等次", 14, role=INPUT, required=True),
+        Column("comment", "意见建议", 50, role=INPUT, wrap=True),
+    ),
+)
+FILLER = Field("filler", "填表人", SHEET, 2, 1, required=True)
+DATE = Field("date", "日期", SHEET, 2, 3, required=True, kind="date")
+SPEC = FormSpec(kind="rater", label="民主评议表", folder="评议组", grids=(GRADES,), fields=(FILLER, DATE))
+
+
+def recipients(scheme: Scheme) -> list[Recipient]:
+    return [Recipient("rater", g.code, g.name, g.email, g.contact) for g in scheme.rater_groups
+            if scheme.units_rated_by(g)]
+
+
+def grade_rows(scheme: Scheme, group_code: str) -> list[BodyRow]:
+    group = next(g for g in scheme.rater_groups if g.code == group_code)
+    units = scheme.units_rated_by(group)
+    rows: list[BodyRow] = []
+    for category in scheme.categories:
+        members = [u for u in units if u.category == category]
+        if not members:
+            continue
+        rows.append(BodyRow(f"{GROUP}{category}", label=f"{category}（{len(members)} 个单位）"))
+        rows += [BodyRow(u.code, values={"unit": u.code, "unit_name": u.name, "category": u.category}) for u in members]
+    return rows
+
+
+def write(scheme: Scheme, period: Period, recipient: Recipient, path: Path) -> Path:
+    s = scheme.settings
+    w = open_form(SPEC, scheme, period, recipient, path)
+    ws = w.sheet(SHEET)
+    width = len(GRADES.columns)
+    w.title_block(ws, width, f"{s.year}年度{period.name}民主评议表（{recipient.name}）", subtitle(scheme, period, recipient))
+    for f in SPEC.fields:
+        w.label(ws, f.row, f.col - 1, f.label)
+        w.field(ws, f, validation=DATE_VALIDATION if f.kind == "date" else None)
+    grades = list(scheme.rater_grades)
+    w.label(ws, 3, 0, f"说明：请对每个单位的全年工作从下拉列表中选择评议等次（{'、'.join(grades)}），可填写意见建议。",
+            width - 1, fmt="note")
+    w.grid(GRADES, grade_rows(scheme, recipient.code), freeze_cols=2, min_lines=1, validations={
+        "grade": list_validation("评议等次", grades, "请选择：" + "、".join(grades)),
+    })
+    return w.close()

@@ -1,0 +1,316 @@
+"""Lays out a form workbook with XlsxWriter from the declarations in `layout`: locked definitions, highlighted
+input cells, validation, print set-up, protection and the signed meta sheet."""
+from __future__ import annotations
+
+import math
+import os
+import tempfile
+from datetime import datetime
+from pathlib import Path
+
+import xlsxwriter
+from xlsxwriter.utility import xl_col_to_name
+
+from ..sheetstyle import display_width
+from .layout import DEF, FORMULA, GROUP, INPUT, SUBTOTAL, TOTAL, BodyRow, Field, Grid, canonical, cell_ref
+from .meta import MAP_HEADER, MAP_HEADER_ROW, META_FIELDS, META_SHEET, Meta, protection_password
+
+FONT = "宋体"
+TITLE_FONT = "黑体"
+INPUT_FILL = "#FFF2CC"
+CJK_WIDTH = 1.55  # a CJK character of the body font, in column-width units (measured on LibreOffice's PDF)
+BORDER = "#8C8C8C"
+
+PROTECT_OPTIONS = {
+    "select_locked_cells": True,
+    "select_unlocked_cells": True,
+    "format_rows": True,  # clerks may heighten rows to read long explanations
+    "format_columns": True,
+}
+
+
+class FormWriter:
+    """One form workbook being written. Close it to get the file (written atomically)."""
+
+    def __init__(self, path: Path, key: str, meta: Meta):
+        self.path = Path(path)
+        self.key = key
+        self.meta = meta
+        self.definitions: list[list[str]] = []
+        self.wb = xlsxwriter.Workbook(
+            str(self.path),  # replaced by a temp path in close(); XlsxWriter only opens it there
+            {
+                "strings_to_formulas": False,
+                "strings_to_urls": False,
+                "strings_to_numbers": False,
+                "in_memory": True,
+            },
+        )
+        self.wb.set_properties({"title": f"{meta.recipient_name} {meta.period}", "author": "xlplugin",
+                                "comments": "由 xlplugin 生成；请勿修改锁定内容。"})
+        f = self.wb.add_format
+        base = {"font_name": FONT, "font_size": 10, "valign": "vcenter", "border": 1, "border_color": BORDER}
+        self.fmt = {
+            "title": f({"font_name": TITLE_FONT, "font_size": 16, "bold": True, "align": "center", "valign": "vcenter"}),
+            "subtitle": f({"font_name": FONT, "font_size": 10, "align": "left", "valign": "vcenter"}),
+            "note": f({"font_name": FONT, "font_size": 9, "font_color": "#7F6000", "valign": "vcenter"}),
+            "header": f({**base, "bold": True, "align": "center", "text_wrap": True, "bg_color": "#D9E1F2"}),
+            "def": f({**base, "text_wrap": True}),
+            "def_num": f({**base, "align": "center"}),
+            "input": f({**base, "text_wrap": True, "locked": False, "bg_color": INPUT_FILL}),
+            "input_num": f({**base, "align": "center", "locked": False, "bg_color": INPUT_FILL}),
+            "input_date": f({**base, "align": "center", "locked": False, "bg_color": INPUT_FILL,
+                             "num_format": "yyyy-mm-dd"}),
+            "input_block": f({**base, "text_wrap": True, "locked": False, "bg_color": INPUT_FILL, "valign": "top"}),
+            "formula": f({**base, "align": "center", "bg_color": "#F2F2F2"}),
+            "group": f({**base, "bold": True, "bg_color": "#E2EFDA"}),
+            "subtotal": f({**base, "bold": True, "align": "center", "bg_color": "#F2F2F2"}),
+            "label": f({**base, "bold": True, "bg_color": "#F2F2F2", "text_wrap": True}),
+            "section": f({"font_name": TITLE_FONT, "font_size": 12, "bold": True, "valign": "vcenter"}),
+            "text": f({"font_name": FONT, "font_size": 11, "text_wrap": True, "valign": "top"}),
+        }
+        self._num_fmts: dict[str, object] = {}
+        self._lists = None
+        self._list_col = 0
+
+    # ---------------------------------------------------------------------------------------- sheets
+
+    def sheet(self, name: str, landscape: bool = True):
+        ws = self.wb.add_worksheet(name)
+        ws.set_paper(9)  # A4
+        if landscape:
+            ws.set_landscape()
+        ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+        ws.fit_to_pages(1, 0)
+        right = _escape(f"{self.meta.year}年度{self.meta.period}")
+        ws.set_footer(f"&L{_escape(self.meta.recipient_name)}&C第 &P 页，共 &N 页&R{right}")
+        ws.protect(protection_password(self.key), PROTECT_OPTIONS)
+        return ws
+
+    def instructions(self, title: str, lines: list[str]) -> None:
+        ws = self.sheet("填表说明", landscape=False)
+        ws.set_column(0, 0, 100)
+        ws.write_string(0, 0, title, self.fmt["title"])
+        ws.set_row(0, 30)
+        for i, line in enumerate(lines, start=2):
+            section = line.startswith(("一、", "二、", "三、", "四、", "五、"))
+            ws.write_string(i, 0, line, self.fmt["section" if section else "text"])
+            ws.set_row(i, row_height([(line, 100)], font_size=12 if section else 11, pad=6 if section else 3))
+        ws.activate()
+
+    def title_block(self, ws, width: int, title: str, subtitle: str, note: str | None = None) -> None:
+        ws.merge_range(0, 0, 0, width - 1, title, self.fmt["title"])
+        ws.set_row(0, 32)
+        ws.merge_range(1, 0, 1, width - 1, subtitle, self.fmt["subtitle"])
+        if note:
+            ws.merge_range(2, 0, 2, width - 1, note, self.fmt["note"])
+
+    def grid(self, grid: Grid, rows: list[BodyRow], *, lists: dict[str, list[str]] | None = None,
+             validations: dict[str, dict] | None = None, freeze_cols: int = 1, repeat: bool = True,
+             freeze: bool = True, min_lines: int = 2):
+        """Write a table: header, body rows (data, group, subtotal, total) and validations; return the sheet.
+
+        `validations` maps an input column key to an XlsxWriter data_validation dict; the placeholder
+        '{max}' in it is replaced by a reference to the row's own max-points cell.
+        """
+        ws = self.wb.get_worksheet_by_name(grid.sheet) or self.sheet(grid.sheet)
+        for i, col in enumerate(grid.columns):
+            ws.set_column(i, i, col.width)
+        h = grid.header_row
+        for i, col in enumerate(grid.columns):
+            ws.write_string(h, i, col.header + (" ★" if col.role == INPUT and col.required else ""), self.fmt["header"])
+        ws.set_row(h, 30)
+        if repeat:
+            ws.repeat_rows(h)
+        if freeze:
+            ws.freeze_panes(h + 1, freeze_cols)
+        letters = {c.key: xl_col_to_name(i) for i, c in enumerate(grid.columns)}
+        sum_cols = [i for i, c in enumerate(grid.columns) if c.numeric and c.role in (DEF, INPUT)]
+        last_subtotal = h  # a subtotal sums the data rows since the previous subtotal
+        subtotal_rows: list[int] = []
+        data_rows: list[int] = []
+        cached: dict[tuple[int, int], float] = {}  # known sums, as cached formula results
+        runs: list[list[int]] = []  # contiguous data rows, for one validation per run
+        width = len(grid.columns)
+        for n, body in enumerate(rows):
+            r = h + 1 + n
+            self.meta.rows.append((grid.sheet, r, body.id))
+            if body.id.startswith(GROUP):
+                ws.merge_range(r, 0, r, width - 1, body.label, self.fmt["group"])
+                self.definitions.append([canonical(body.label)])
+                continue
+            if body.id.startswith(SUBTOTAL) or body.id == TOTAL:
+                span = (sum_cols[0] - 1) if sum_cols and sum_cols[0] > 0 else 0
+                if span:
+                    ws.merge_range(r, 0, r, span, body.label, self.fmt["subtotal"])
+                else:
+                    ws.write_string(r, 0, body.label, self.fmt["subtotal"])
+                for i in range(span + 1, width):
+                    ws.write_blank(r, i, None, self.fmt["subtotal"])
+                if body.id == TOTAL:
+                    parts = subtotal_rows or data_rows
+                else:
+                    parts = [x for x in data_rows if x > last_subtotal]
+                    subtotal_rows.append(r)
+                    last_subtotal = r
+                for i in sum_cols:
+                    formula = _sum_formula(xl_col_to_name(i), parts, contiguous=body.id != TOTAL or not subtotal_rows)
+                    value = sum(cached.get((x, i), 0.0) for x in parts)
+                    cached[(r, i)] = value
+                    ws.write_formula(r, i, formula, self.fmt["subtotal"], _cached(value))
+                self.definitions.append([canonical(body.label)])
+                continue
+            data_rows.append(r)
+            if runs and runs[-1][-1] == r - 1:
+                runs[-1].append(r)
+            else:
+                runs.append([r])
+            signed = []
+            for i, col in enumerate(grid.columns):
+                if col.role == DEF:
+                    value = body.values.get(col.key)
+                    signed.append(canonical(value))
+                    if isinstance(value, (int, float)) and not isinstance(value, bool):
+                        ws.write_number(r, i, value, self._fmt("def_num", col.number_format))
+                        cached[(r, i)] = float(value)
+                    elif value is None or value == "":
+                        ws.write_blank(r, i, None, self.fmt["def"])
+                    else:
+                        ws.write_string(r, i, str(value), self.fmt["def"])
+                elif col.role == INPUT:
+                    value = body.values.get(col.key)
+                    fmt = self.fmt["input_num" if col.numeric else "input"]
+                    if value is None or value == "":
+                        ws.write_blank(r, i, None, fmt)
+                    elif isinstance(value, (int, float)):
+                        ws.write_number(r, i, value, fmt)
+                    else:
+                        ws.write_string(r, i, str(value), fmt)
+                elif col.role == FORMULA:
+                    formula = _FORMULAS[col.key].format(row=r + 1, **letters)
+                    ws.write_formula(r, i, formula, self._fmt("formula", col.number_format), "")
+            self.definitions.append(signed)
+            ws.set_row(r, row_height([(body.values.get(c.key), c.width) for c in grid.columns if c.wrap], minimum=min_lines))
+        for key, spec in (validations or {}).items():
+            c = grid.col(key)
+            for run in runs:
+                v = dict(spec)
+                if isinstance(v.get("maximum"), str) and "{max}" in v["maximum"]:
+                    v["maximum"] = v["maximum"].replace("{max}", f"${letters['max']}{run[0] + 1}")
+                if isinstance(v.get("source"), str) and v["source"] in (lists or {}):
+                    v["source"] = self.list_source(lists[v["source"]])
+                ws.data_validation(run[0], c, run[-1], c, v)
+        return ws
+
+    def field(self, ws, f: Field, *, fmt: str = "input", validation: dict | None = None) -> None:
+        """An input cell (or merged input block) with its label to the left, when there is room."""
+        style = self.fmt["input_block" if f.last_row and f.last_row > f.row else ("input_date" if f.kind == "date" else fmt)]
+        if f.last_row is not None or f.last_col is not None:
+            ws.merge_range(f.row, f.col, f.last_row or f.row, f.last_col or f.col, "", style)
+        else:
+            ws.write_blank(f.row, f.col, None, style)
+        if validation:
+            if isinstance(validation.get("source"), list):
+                validation = {**validation, "source": self.list_source(validation["source"])}
+            ws.data_validation(f.row, f.col, f.row, f.col, validation)
+
+    def list_source(self, values: list[str]):
+        """A dropdown's values: inline when short, else a range on a hidden sheet (Excel's 255-char limit)."""
+        if sum(len(v) + 1 for v in values) < 250 and not any("," in v for v in values):
+            return values
+        if self._lists is None:
+            self._lists = self.wb.add_worksheet("_lists")
+            self._lists.very_hidden()
+            self._list_col = 0
+        col = self._list_col
+        for r, v in enumerate(values):
+            self._lists.write_string(r, col, v)
+        self._list_col += 1
+        letter = xl_col_to_name(col)
+        return f"='_lists'!${letter}$1:${letter}${len(values)}"
+
+    def label(self, ws, row: int, col: int, text: str, last_col: int | None = None, fmt: str = "label") -> None:
+        if last_col is not None and last_col > col:
+            ws.merge_range(row, col, row, last_col, text, self.fmt[fmt])
+        else:
+            ws.write_string(row, col, text, self.fmt[fmt])
+
+    def _fmt(self, name: str, number_format: str | None):
+        if not number_format:
+            return self.fmt[name]
+        key = f"{name}|{number_format}"
+        if key not in self._num_fmts:
+            base = {"font_name": FONT, "font_size": 10, "valign": "vcenter", "border": 1, "border_color": BORDER,
+                    "align": "center", "num_format": number_format}
+            if name == "formula":
+                base["bg_color"] = "#F2F2F2"
+            self._num_fmts[key] = self.wb.add_format(base)
+        return self._num_fmts[key]
+
+    # ------------------------------------------------------------------------------------------ meta
+
+    def _write_meta(self) -> None:
+        ws = self.wb.add_worksheet(META_SHEET)
+        self.meta.generated = datetime.now().isoformat(timespec="seconds")
+        self.meta.signature = self.meta.sign(self.key, self.definitions)
+        for r, (attr, label) in enumerate(META_FIELDS):
+            ws.write_string(r, 0, label)
+            ws.write_string(r, 1, str(getattr(self.meta, attr)))
+        for c, text in enumerate(MAP_HEADER):
+            ws.write_string(MAP_HEADER_ROW, c, text)
+        for n, (sheet, row, ident) in enumerate(self.meta.rows, start=MAP_HEADER_ROW + 1):
+            ws.write_string(n, 0, sheet)
+            ws.write_number(n, 1, row)
+            ws.write_string(n, 2, ident)
+        ws.protect(protection_password(self.key), {})
+        ws.very_hidden()
+
+    def close(self) -> Path:
+        """Sign, write the meta sheet and save atomically (temp file in the same folder, then os.replace)."""
+        self._write_meta()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".~", suffix=".xlsx", dir=self.path.parent)
+        os.close(fd)
+        try:
+            self.wb.filename = tmp
+            self.wb.close()
+            os.replace(tmp, self.path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return self.path
+
+
+# Formula columns, by column key; placeholders are column letters by key and {row} (1-based).
+_FORMULAS = {
+    "rate": '=IF(AND(ISNUMBER({actual}{row}),ISNUMBER({target}{row})),IF({target}{row}=0,"",{actual}{row}/{target}{row}),"")',
+}
+
+
+def row_height(cells: list[tuple[object, float]], font_size: float = 10, minimum: int = 1, pad: float = 4) -> float:
+    """Points needed to show wrapped text in full: spreadsheet applications do not fit row heights of
+    generated files by themselves (LibreOffice shows one clipped line), so estimate from the text width."""
+    lines = minimum
+    for value, width in cells:
+        if value is None or value == "":
+            continue
+        usable = max(width - 1.5, 1.0)
+        need = sum(max(1, math.ceil(display_width(part, CJK_WIDTH) / usable)) for part in str(value).split("\n"))
+        lines = max(lines, need)
+    return round(lines * font_size * 1.35 + pad, 1)
+
+
+def _sum_formula(letter: str, rows: list[int], contiguous: bool) -> str:
+    if not rows:
+        return "=0"
+    if contiguous:
+        return f"=SUM({letter}{rows[0] + 1}:{letter}{rows[-1] + 1})"
+    return "=" + "+".join(f"{letter}{x + 1}" for x in rows)
+
+
+def _cached(value: float):
+    return int(value) if float(value).is_integer() else round(value, 6)
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&&")

@@ -1,0 +1,99 @@
+"""generate: one form workbook per recipient (units, evaluating departments, rater groups, leaders)."""
+from __future__ import annotations
+
+import os
+from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from .forms import KINDS, SPECS
+from .forms.common import Recipient
+from .officebook import OfficeBook
+from .scheme import Period, Scheme, load_scheme
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class Job:
+    kind: str
+    recipient: Recipient
+    path: Path
+
+
+@dataclass
+class GenerateResult:
+    folder: Path
+    paths: list[Path]
+    counts: Counter
+
+    def summary(self) -> str:
+        labels = {k: SPECS[k].folder for k in KINDS}
+        parts = [f"{labels[k]} {self.counts[k]} 份" for k in KINDS if self.counts[k]]
+        return f"已生成 {len(self.paths)} 份表格（{'，'.join(parts)}），位于：{self.folder}"
+
+
+def period_folder(book: OfficeBook, scheme: Scheme, period: Period) -> Path:
+    """Where the forms of a period go: <output folder>/<year><period>/表格."""
+    base = Path(scheme.settings.output_dir)
+    if not base.is_absolute():
+        base = book.folder / base
+    return base / f"{scheme.settings.year}{period.name}" / "表格"
+
+
+def plan(scheme: Scheme, period: Period, folder: Path, kinds: list[str] | None = None) -> list[Job]:
+    jobs = []
+    for kind, module in KINDS.items():
+        if kinds and kind not in kinds:
+            continue
+        spec = module.SPEC
+        for recipient in module.recipients(scheme):
+            jobs.append(Job(kind, recipient, folder / spec.folder / spec.file_name(scheme, period, recipient)))
+    return jobs
+
+
+_worker_state: tuple[Scheme, Period] | None = None
+
+
+def _init_worker(scheme: Scheme, period: Period) -> None:
+    global _worker_state
+    _worker_state = (scheme, period)
+
+
+def _write_job(job: Job) -> Path:
+    scheme, period = _worker_state
+    return KINDS[job.kind].write(scheme, period, job.recipient, job.path)
+
+
+def write_forms(scheme: Scheme, period: Period, jobs: list[Job], progress: Progress | None = None,
+                workers: int | None = None) -> list[Path]:
+    """Write every job's form; in parallel processes when there are many (XlsxWriter is CPU-bound)."""
+    total = len(jobs)
+    workers = workers if workers is not None else (min(os.cpu_count() or 1, 8) if total >= 40 else 1)
+    paths: list[Path] = []
+    if workers <= 1:
+        _init_worker(scheme, period)
+        for job in jobs:
+            paths.append(_write_job(job))
+            if progress:
+                progress(len(paths), total)
+        return paths
+    with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(scheme, period)) as pool:
+        for path in pool.map(_write_job, jobs, chunksize=max(1, min(16, total // (workers * 4) or 1))):
+            paths.append(path)
+            if progress:
+                progress(len(paths), total)
+    return paths
+
+
+def generate(book: OfficeBook, period: str | None = None, kinds: list[str] | None = None,
+             progress: Progress | None = None, workers: int | None = None) -> GenerateResult:
+    """Validate the scheme and write the forms of `period` (default: the current period) for `kinds`."""
+    scheme = load_scheme(book)
+    p = scheme.period(period)
+    folder = period_folder(book, scheme, p)
+    jobs = plan(scheme, p, folder, kinds)
+    paths = write_forms(scheme, p, jobs, progress, workers)
+    return GenerateResult(folder, paths, Counter(j.kind for j in jobs))

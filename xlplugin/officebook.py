@@ -1,0 +1,132 @@
+"""The office workbook behind one small interface: read a sheet as a DataFrame, write DataFrames as sheets.
+
+Two adapters implement it: `FileOfficeBook` (a path on disk, used by the CLI) and, in `xlplugin.excel`,
+one over a live xlwings Book (used by the ribbon). Everything else talks to `OfficeBook` only.
+
+A sheet is a table whose first row is the header. `read_sheet` returns every cell as the raw Python value
+(str, float, int, datetime, bool or None), and an index equal to the Excel row number, so that a problem
+found in a row can be reported as "第 N 行".
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from datetime import datetime
+from pathlib import Path
+from typing import Protocol
+
+import pandas as pd
+
+
+class OfficeBook(Protocol):
+    """Where the office workbook lives: a file or a workbook open in Excel."""
+
+    #: the folder that relative paths in 设置 (submission and output folders) are resolved against
+    folder: Path
+
+    def sheet_names(self) -> list[str]: ...
+
+    def read_sheet(self, name: str) -> pd.DataFrame: ...
+
+    def write_sheets(self, sheets: dict[str, pd.DataFrame]) -> None: ...
+
+
+def table_from_rows(rows: list[list]) -> pd.DataFrame:
+    """Turn a sheet's cell rows (header first) into a DataFrame indexed by Excel row number.
+
+    Empty strings become None, text is stripped, fully empty rows are dropped (offices leave gaps).
+    """
+    if not rows:
+        return pd.DataFrame()
+    header = [_clean(h) for h in rows[0]]
+    width = len(header)
+    while width and header[width - 1] is None:
+        width -= 1
+    header = [h if h is not None else f"列{i + 1}" for i, h in enumerate(header[:width])]
+    body, index = [], []
+    for excel_row, row in enumerate(rows[1:], start=2):
+        cells = [_clean(v) for v in list(row[:width]) + [None] * (width - len(row))]
+        if any(c is not None for c in cells):
+            body.append(cells)
+            index.append(excel_row)
+    return pd.DataFrame(body, columns=header, index=pd.Index(index, name="行"), dtype=object)
+
+
+def _clean(value):
+    if isinstance(value, str):
+        value = value.strip()
+        return value or None
+    return value
+
+
+class FileOfficeBook:
+    """The office workbook as an .xlsx file: fast reads with calamine, atomic writes with openpyxl."""
+
+    def __init__(self, path: str | os.PathLike):
+        self.path = Path(path).resolve()
+        if not self.path.exists():
+            raise FileNotFoundError(f"找不到考评台账文件：{self.path}")
+        self.folder = self.path.parent
+        self._workbook = None
+
+    def _calamine(self):
+        if self._workbook is None:
+            from python_calamine import CalamineWorkbook
+
+            self._workbook = CalamineWorkbook.from_path(str(self.path))
+        return self._workbook
+
+    def sheet_names(self) -> list[str]:
+        return list(self._calamine().sheet_names)
+
+    def read_sheet(self, name: str) -> pd.DataFrame:
+        if name not in self.sheet_names():
+            raise KeyError(name)
+        rows = self._calamine().get_sheet_by_name(name).to_python(skip_empty_area=False)
+        return table_from_rows(rows)
+
+    def write_sheets(self, sheets: dict[str, pd.DataFrame]) -> None:
+        """Replace (or add) the given sheets; every other sheet and its formatting stays as it was.
+
+        The previous version is kept as a timestamped backup beside the workbook, and the new one
+        replaces it atomically, so a crash leaves either the old or the new workbook, never half of one.
+        """
+        import openpyxl
+
+        from .sheetstyle import write_frame
+
+        wb = openpyxl.load_workbook(self.path)
+        for name, frame in sheets.items():
+            if name in wb.sheetnames:
+                position = wb.sheetnames.index(name)
+                del wb[name]
+                ws = wb.create_sheet(name, position)
+            else:
+                ws = wb.create_sheet(name)
+            write_frame(ws, frame)
+        save_atomically(wb, self.path, backup=True)
+        self._workbook = None
+
+
+def save_atomically(workbook, path: Path, backup: bool) -> Path | None:
+    """Save an openpyxl workbook to `path` through a temp file and os.replace; optionally back up first."""
+    path = Path(path)
+    backup_path = None
+    if backup and path.exists():
+        backup_dir = path.parent / "备份"
+        backup_dir.mkdir(exist_ok=True)
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+        backup_path = backup_dir / f"{path.stem}.{stamp}{path.suffix}"
+        shutil.copy2(path, backup_path)
+    fd, tmp = tempfile.mkstemp(prefix=".~", suffix=path.suffix, dir=path.parent)
+    os.close(fd)
+    try:
+        workbook.save(tmp)
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return backup_path

@@ -1,0 +1,595 @@
+"""The evaluation scheme: everything the office workbook configures, read and validated in one place.
+
+`load_scheme(book)` reads the office's sheets through the OfficeBook interface and returns a `Scheme`,
+or raises `SchemeError` listing every mistake in Chinese with sheet and row. Nothing is generated from
+an invalid scheme. No number of the domain is baked in here: weights, points, grades and quotas all come
+from the workbook.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from functools import cached_property
+
+import pandas as pd
+
+from .officebook import OfficeBook
+
+# The office workbook's sheets and their columns, in order. The first column of each is its key.
+SHEETS: dict[str, list[str]] = {
+    "设置": ["项目", "值", "说明"],
+    "单位": ["单位代码", "单位名称", "类别", "电子邮箱", "联系人", "在编人数"],
+    "考评部门": ["部门代码", "部门名称", "电子邮箱", "联系人"],
+    "指标": ["指标代码", "考评维度", "考评层面", "考评要点", "指标名称", "分值", "计量单位", "目标值",
+           "评分说明", "考评部门", "适用范围", "类型", "承担方式", "佐证要求"],
+    "考评方案": ["组成部分", "权重(%)", "来源", "指标类型", "计分方式", "说明"],
+    "考评期": ["考评期", "阶段", "权重(%)", "截止日期"],
+    "等次": ["等次", "最低分", "优秀比例(%)"],
+    "评议": ["评议等次", "分值"],
+    "评议组": ["评议组代码", "评议组名称", "电子邮箱", "联系人", "评议范围"],
+    "领导": ["领导代码", "姓名", "职务", "类别", "权重(%)", "分管单位", "电子邮箱"],
+    "排名分值": ["名次", "分值"],
+    "加分": ["加分类型", "单项上限", "说明"],
+}
+# Columns that may be left out of a sheet altogether (everything else is required).
+OPTIONAL_COLUMNS = {"说明", "联系人", "电子邮箱", "承担方式", "佐证要求", "计量单位", "职务", "截止日期", "在编人数"}
+
+SETTING_KEYS = ["考评机关", "年度", "当前考评期", "基本分", "提交文件夹", "输出文件夹", "截止日期", "加分上限",
+                "SMTP服务器", "SMTP端口", "SMTP加密", "发件人", "联系人", "联系电话", "签名密钥"]
+REQUIRED_SETTINGS = ["考评机关", "年度", "当前考评期", "基本分", "签名密钥"]
+
+SOURCES = ("自评", "考评部门", "评议", "领导", "绩效办")
+METHODS = ("得分率", "评议平均", "领导排名", "直接评分")
+INDICATOR_KINDS = ("重点", "共性")
+STAGES = ("过程", "年终")
+ALL = "全部"
+SEPARATORS = re.compile(r"[、,，;；\s]+")
+
+
+@dataclass(frozen=True)
+class Settings:
+    office: str
+    year: int
+    period: str
+    base: float
+    submit_dir: str
+    output_dir: str
+    deadline: str
+    bonus_cap: float
+    smtp_host: str
+    smtp_port: int
+    smtp_security: str
+    sender: str
+    contact: str
+    phone: str
+    key: str
+
+
+@dataclass(frozen=True)
+class Unit:
+    code: str
+    name: str
+    category: str
+    email: str | None
+    contact: str | None
+    staff: int | None
+    row: int
+
+
+@dataclass(frozen=True)
+class Evaluator:
+    code: str
+    name: str
+    email: str | None
+    contact: str | None
+    row: int
+
+
+@dataclass(frozen=True)
+class Indicator:
+    code: str
+    dimension: str
+    level: str
+    point: str
+    name: str
+    max: float
+    measure: str
+    target: object  # a number for quantitative indicators, text otherwise
+    rule: str
+    evaluator: str  # an Evaluator's name
+    scope: tuple[str, ...]  # ("全部",) or category names and/or unit codes
+    kind: str  # 重点 / 共性
+    role: str
+    evidence: str
+    row: int
+
+    def applies_to(self, unit: Unit) -> bool:
+        return ALL in self.scope or unit.category in self.scope or unit.code in self.scope
+
+
+@dataclass(frozen=True)
+class Component:
+    name: str
+    weight: float
+    source: str
+    indicator_kind: str  # 重点 / 共性 / 全部 / "" for non-indicator sources
+    method: str
+    note: str
+    row: int
+
+
+@dataclass(frozen=True)
+class Period:
+    name: str
+    stage: str
+    weight: float
+    deadline: str
+    row: int
+
+
+@dataclass(frozen=True)
+class Grade:
+    name: str
+    lower: float
+    quota: float
+    row: int
+
+
+@dataclass(frozen=True)
+class RaterGroup:
+    code: str
+    name: str
+    email: str | None
+    contact: str | None
+    scope: tuple[str, ...]
+    row: int
+
+    def rates(self, unit: Unit) -> bool:
+        return ALL in self.scope or unit.category in self.scope or unit.code in self.scope
+
+
+@dataclass(frozen=True)
+class Leader:
+    code: str
+    name: str
+    title: str
+    cls: str
+    weight: float
+    oversees: tuple[str, ...]  # unit codes, or ("全部",)
+    email: str | None
+    row: int
+
+    def oversees_unit(self, unit: Unit) -> bool:
+        return ALL in self.oversees or unit.code in self.oversees
+
+
+@dataclass(frozen=True)
+class BonusKind:
+    name: str
+    cap: float
+    note: str
+    row: int
+
+
+@dataclass(frozen=True)
+class Scheme:
+    settings: Settings
+    units: tuple[Unit, ...]
+    evaluators: tuple[Evaluator, ...]
+    indicators: tuple[Indicator, ...]
+    components: tuple[Component, ...]
+    periods: tuple[Period, ...]
+    grades: tuple[Grade, ...]
+    rater_grades: dict[str, float]
+    rater_groups: tuple[RaterGroup, ...]
+    leaders: tuple[Leader, ...]
+    rank_points: dict[int, float]
+    bonus_kinds: tuple[BonusKind, ...]
+
+    @cached_property
+    def categories(self) -> list[str]:
+        return list(dict.fromkeys(u.category for u in self.units))
+
+    @cached_property
+    def unit_by_code(self) -> dict[str, Unit]:
+        return {u.code: u for u in self.units}
+
+    @cached_property
+    def _indicators_by_unit(self) -> dict[str, tuple[Indicator, ...]]:
+        return {u.code: tuple(i for i in self.indicators if i.applies_to(u)) for u in self.units}
+
+    def indicators_for(self, unit: Unit) -> tuple[Indicator, ...]:
+        """The indicators a unit is evaluated on, in the workbook's order (the tree order)."""
+        return self._indicators_by_unit[unit.code]
+
+    def assignments_of(self, evaluator: Evaluator) -> list[tuple[Unit, Indicator]]:
+        """Every (unit, indicator) pair an evaluating department scores."""
+        return [(u, i) for u in self.units for i in self.indicators_for(u) if i.evaluator == evaluator.name]
+
+    def units_rated_by(self, group: RaterGroup) -> list[Unit]:
+        return [u for u in self.units if group.rates(u)]
+
+    def units_overseen_by(self, leader: Leader) -> list[Unit]:
+        return [u for u in self.units if leader.oversees_unit(u)]
+
+    def period(self, name: str | None = None) -> Period:
+        name = name or self.settings.period
+        for p in self.periods:
+            if p.name == name:
+                return p
+        known = "、".join(p.name for p in self.periods)
+        raise SchemeError([Problem("考评期", None, f"没有名为“{name}”的考评期（已有：{known}）。")])
+
+
+@dataclass(frozen=True)
+class Problem:
+    sheet: str
+    row: int | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"【{self.sheet}】" + (f"第 {self.row} 行：" if self.row else "")
+        return where + self.message
+
+
+class SchemeError(Exception):
+    """The office workbook does not describe a usable scheme; `problems` says where and why."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+    def report(self) -> str:
+        head = f"考评台账有 {len(self.problems)} 处问题，请修改后再试："
+        return "\n".join([head] + [f"  {i}. {p}" for i, p in enumerate(self.problems, 1)])
+
+
+# ---------------------------------------------------------------------------------------------- reading
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, (datetime, date)):
+        return value.strftime("%Y-%m-%d")
+    return str(value).strip()
+
+
+def _split(value) -> tuple[str, ...]:
+    return tuple(t for t in SEPARATORS.split(_text(value)) if t)
+
+
+class _Reader:
+    """Collects problems while turning sheets into records, so that every mistake is reported at once."""
+
+    def __init__(self, book: OfficeBook):
+        self.book = book
+        self.problems: list[Problem] = []
+        self.names = set(book.sheet_names())
+
+    def problem(self, sheet: str, row: int | None, message: str) -> None:
+        self.problems.append(Problem(sheet, row, message))
+
+    def sheet(self, name: str) -> pd.DataFrame:
+        columns = SHEETS[name]
+        if name not in self.names:
+            self.problem(name, None, f"缺少工作表“{name}”，应包含列：{'、'.join(columns)}。")
+            return pd.DataFrame(columns=columns)
+        frame = self.book.read_sheet(name)
+        missing = [c for c in columns if c not in frame.columns and c not in OPTIONAL_COLUMNS]
+        for c in missing:
+            self.problem(name, 1, f"缺少必填列“{c}”（第 1 行为表头）。")
+        for c in columns:
+            if c not in frame.columns:
+                frame[c] = None
+        return frame
+
+    def number(self, sheet: str, row: int, column: str, value, *, required=True, minimum=None) -> float | None:
+        if value is None or value == "":
+            if required:
+                self.problem(sheet, row, f"“{column}”不能为空。")
+            return None
+        if isinstance(value, bool):
+            value = None
+        elif isinstance(value, (int, float)):
+            value = float(value)
+        else:
+            try:
+                value = float(str(value).replace("%", "").replace(",", "").strip())
+            except ValueError:
+                value = None
+        if value is None:
+            self.problem(sheet, row, f"“{column}”应为数字。")
+            return None
+        if minimum is not None and value < minimum:
+            self.problem(sheet, row, f"“{column}”不能小于 {minimum:g}。")
+        return value
+
+    def required_text(self, sheet: str, row: int, column: str, value) -> str:
+        text = _text(value)
+        if not text:
+            self.problem(sheet, row, f"“{column}”不能为空。")
+        return text
+
+    def unique(self, sheet: str, column: str, items) -> None:
+        seen: dict[str, int] = {}
+        for key, row in items:
+            if key and key in seen:
+                self.problem(sheet, row, f"{column}“{key}”重复（与第 {seen[key]} 行相同）。")
+            seen.setdefault(key, row)
+
+
+def load_scheme(book: OfficeBook) -> Scheme:
+    """Read and validate the whole scheme; raise SchemeError listing every problem found."""
+    r = _Reader(book)
+    settings = _settings(r)
+    units = _units(r)
+    unit_codes = {u.code for u in units}
+    categories = {u.category for u in units if u.category}
+    evaluators = _evaluators(r)
+    indicators = _indicators(r, {e.name for e in evaluators}, unit_codes, categories)
+    components = _components(r)
+    periods = _periods(r, settings)
+    grades = _grades(r)
+    rater_grades = _rater_grades(r)
+    rater_groups = _rater_groups(r, unit_codes, categories)
+    leaders = _leaders(r, unit_codes)
+    rank_points = _rank_points(r)
+    bonus = _bonus(r)
+    if settings is not None:
+        _check_unit_totals(r, settings.base, units, indicators)
+    if r.problems:
+        raise SchemeError(r.problems)
+    return Scheme(settings, tuple(units), tuple(evaluators), tuple(indicators), tuple(components),
+                  tuple(periods), tuple(grades), rater_grades, tuple(rater_groups), tuple(leaders),
+                  rank_points, tuple(bonus))
+
+
+def _settings(r: _Reader) -> Settings | None:
+    frame = r.sheet("设置")
+    values: dict[str, object] = {}
+    rows: dict[str, int] = {}
+    for row, rec in frame.iterrows():
+        key = _text(rec["项目"])
+        if key:
+            values[key] = rec["值"]
+            rows[key] = row
+    for key in REQUIRED_SETTINGS:
+        if _text(values.get(key)) == "":
+            r.problem("设置", rows.get(key), f"缺少设置项“{key}”的值。")
+    if any(p.sheet == "设置" for p in r.problems):
+        return None
+    year = r.number("设置", rows["年度"], "年度", values["年度"])
+    base = r.number("设置", rows["基本分"], "基本分", values["基本分"], minimum=1)
+    bonus_cap = r.number("设置", rows.get("加分上限", 0), "加分上限", values.get("加分上限"), required=False) or 0.0
+    port = r.number("设置", rows.get("SMTP端口", 0), "SMTP端口", values.get("SMTP端口"), required=False) or 25
+    key = _text(values["签名密钥"])
+    if len(key) < 16:
+        r.problem("设置", rows["签名密钥"], "签名密钥太短（至少 16 个字符）；可删除此行后重新运行 xlplugin init 生成。")
+    return Settings(
+        office=_text(values["考评机关"]), year=int(year or 0), period=_text(values["当前考评期"]),
+        base=base or 100.0, submit_dir=_text(values.get("提交文件夹")) or "提交",
+        output_dir=_text(values.get("输出文件夹")) or "输出", deadline=_text(values.get("截止日期")),
+        bonus_cap=bonus_cap, smtp_host=_text(values.get("SMTP服务器")) or "127.0.0.1", smtp_port=int(port),
+        smtp_security=_text(values.get("SMTP加密")) or "无", sender=_text(values.get("发件人")),
+        contact=_text(values.get("联系人")), phone=_text(values.get("联系电话")), key=key,
+    )
+
+
+def _units(r: _Reader) -> list[Unit]:
+    units = []
+    for row, rec in r.sheet("单位").iterrows():
+        code = r.required_text("单位", row, "单位代码", rec["单位代码"])
+        name = r.required_text("单位", row, "单位名称", rec["单位名称"])
+        category = _text(rec["类别"])
+        if not category:
+            r.problem("单位", row, f"单位“{name or code}”没有填写类别。")
+        staff = r.number("单位", row, "在编人数", rec["在编人数"], required=False, minimum=0)
+        units.append(Unit(code, name, category, _text(rec["电子邮箱"]) or None, _text(rec["联系人"]) or None,
+                          int(staff) if staff is not None else None, row))
+    r.unique("单位", "单位代码", [(u.code, u.row) for u in units])
+    r.unique("单位", "单位名称", [(u.name, u.row) for u in units])
+    return units
+
+
+def _evaluators(r: _Reader) -> list[Evaluator]:
+    out = []
+    for row, rec in r.sheet("考评部门").iterrows():
+        out.append(Evaluator(r.required_text("考评部门", row, "部门代码", rec["部门代码"]),
+                             r.required_text("考评部门", row, "部门名称", rec["部门名称"]),
+                             _text(rec["电子邮箱"]) or None, _text(rec["联系人"]) or None, row))
+    r.unique("考评部门", "部门代码", [(e.code, e.row) for e in out])
+    r.unique("考评部门", "部门名称", [(e.name, e.row) for e in out])
+    return out
+
+
+def _indicators(r: _Reader, evaluator_names: set[str], unit_codes: set[str], categories: set[str]) -> list[Indicator]:
+    out = []
+    sheet = "指标"
+    for row, rec in r.sheet(sheet).iterrows():
+        code = r.required_text(sheet, row, "指标代码", rec["指标代码"])
+        name = r.required_text(sheet, row, "指标名称", rec["指标名称"])
+        points = r.number(sheet, row, "分值", rec["分值"])
+        if points is not None and points <= 0:
+            r.problem(sheet, row, f"指标“{name}”的分值必须大于 0。")
+        evaluator = r.required_text(sheet, row, "考评部门", rec["考评部门"])
+        if evaluator and evaluator not in evaluator_names:
+            r.problem(sheet, row, f"考评部门“{evaluator}”不在“考评部门”表中。")
+        scope = _split(rec["适用范围"])
+        if not scope:
+            r.problem(sheet, row, f"指标“{name}”没有填写适用范围（填“全部”、类别名称或单位代码）。")
+        for token in scope:
+            if token != ALL and token not in categories and token not in unit_codes:
+                r.problem(sheet, row, f"适用范围中的“{token}”既不是类别，也不是已有的单位代码。")
+        kind = _text(rec["类型"])
+        if kind not in INDICATOR_KINDS:
+            r.problem(sheet, row, f"类型应为“重点”或“共性”，现为“{kind}”。")
+        elif kind == "重点" and not any(t in unit_codes for t in scope):
+            r.problem(sheet, row, "重点工作目标的适用范围应为该单位的单位代码。")
+        if not _text(rec["考评维度"]):
+            r.problem(sheet, row, "“考评维度”不能为空。")
+        target = rec["目标值"]
+        if isinstance(target, str):
+            target = target.strip()
+        out.append(Indicator(code, _text(rec["考评维度"]), _text(rec["考评层面"]), _text(rec["考评要点"]), name,
+                             points or 0.0, _text(rec["计量单位"]), target, _text(rec["评分说明"]), evaluator,
+                             scope, kind, _text(rec["承担方式"]), _text(rec["佐证要求"]), row))
+    r.unique(sheet, "指标代码", [(i.code, i.row) for i in out])
+    return out
+
+
+def _check_unit_totals(r: _Reader, base: float, units: list[Unit], indicators: list[Indicator]) -> None:
+    for unit in units:
+        total = sum(i.max for i in indicators if i.applies_to(unit))
+        if abs(total - base) > 1e-6:
+            r.problem("单位", unit.row, f"单位“{unit.name}”适用指标的分值合计为 {total:g}，应等于基本分 {base:g}。")
+
+
+def _weights_total(r: _Reader, sheet: str, rows: list[tuple[float | None, int]]) -> None:
+    values = [w for w, _ in rows if w is not None]
+    if rows and len(values) == len(rows) and abs(sum(values) - 100) > 1e-6:
+        span = f"第 {rows[0][1]}–{rows[-1][1]} 行" if len(rows) > 1 else f"第 {rows[0][1]} 行"
+        r.problem(sheet, None, f"{span}的“权重(%)”合计为 {sum(values):g}%，应为 100%。")
+
+
+def _components(r: _Reader) -> list[Component]:
+    out = []
+    sheet = "考评方案"
+    for row, rec in r.sheet(sheet).iterrows():
+        name = r.required_text(sheet, row, "组成部分", rec["组成部分"])
+        weight = r.number(sheet, row, "权重(%)", rec["权重(%)"], minimum=0)
+        source = _text(rec["来源"])
+        if source not in SOURCES:
+            r.problem(sheet, row, f"来源应为 {'/'.join(SOURCES)} 之一，现为“{source}”。")
+        kind = _text(rec["指标类型"])
+        if source in ("自评", "考评部门") and kind not in (*INDICATOR_KINDS, ALL):
+            r.problem(sheet, row, f"来源为“{source}”时，指标类型应为 重点/共性/全部。")
+        method = _text(rec["计分方式"])
+        if method not in METHODS:
+            r.problem(sheet, row, f"计分方式应为 {'/'.join(METHODS)} 之一，现为“{method}”。")
+        out.append(Component(name, weight or 0.0, source, kind, method, _text(rec["说明"]), row))
+    if not out:
+        r.problem(sheet, None, "考评方案至少需要一个组成部分。")
+    r.unique(sheet, "组成部分", [(c.name, c.row) for c in out])
+    _weights_total(r, sheet, [(c.weight, c.row) for c in out])
+    return out
+
+
+def _periods(r: _Reader, settings: Settings | None) -> list[Period]:
+    out = []
+    sheet = "考评期"
+    for row, rec in r.sheet(sheet).iterrows():
+        name = r.required_text(sheet, row, "考评期", rec["考评期"])
+        stage = _text(rec["阶段"])
+        if stage not in STAGES:
+            r.problem(sheet, row, f"阶段应为“过程”或“年终”，现为“{stage}”。")
+        weight = r.number(sheet, row, "权重(%)", rec["权重(%)"], minimum=0)
+        out.append(Period(name, stage, weight or 0.0, _text(rec["截止日期"]), row))
+    if not out:
+        r.problem(sheet, None, "至少需要一个考评期。")
+    r.unique(sheet, "考评期", [(p.name, p.row) for p in out])
+    _weights_total(r, sheet, [(p.weight, p.row) for p in out])
+    if settings and out and settings.period not in {p.name for p in out}:
+        r.problem("设置", None, f"当前考评期“{settings.period}”不在“考评期”表中。")
+    return out
+
+
+def _grades(r: _Reader) -> list[Grade]:
+    out = []
+    sheet = "等次"
+    for row, rec in r.sheet(sheet).iterrows():
+        name = r.required_text(sheet, row, "等次", rec["等次"])
+        lower = r.number(sheet, row, "最低分", rec["最低分"], minimum=0)
+        quota = r.number(sheet, row, "优秀比例(%)", rec["优秀比例(%)"], minimum=0)
+        if quota is not None and quota > 100:
+            r.problem(sheet, row, "“优秀比例(%)”不能超过 100。")
+        out.append(Grade(name, lower if lower is not None else 0.0, quota or 0.0, row))
+    if not out:
+        r.problem(sheet, None, "至少需要一个等次。")
+    for above, below in zip(out, out[1:]):
+        if below.lower >= above.lower:
+            r.problem(sheet, below.row, f"等次应从高到低排列：“{below.name}”的最低分 {below.lower:g} "
+                                        f"应低于上一行“{above.name}”的 {above.lower:g}。")
+    r.unique(sheet, "等次", [(g.name, g.row) for g in out])
+    return out
+
+
+def _rater_grades(r: _Reader) -> dict[str, float]:
+    out: dict[str, float] = {}
+    sheet = "评议"
+    rows = []
+    for row, rec in r.sheet(sheet).iterrows():
+        name = r.required_text(sheet, row, "评议等次", rec["评议等次"])
+        points = r.number(sheet, row, "分值", rec["分值"], minimum=0)
+        rows.append((name, row))
+        out.setdefault(name, points or 0.0)
+    r.unique(sheet, "评议等次", rows)
+    if not out:
+        r.problem(sheet, None, "至少需要一个评议等次。")
+    return out
+
+
+def _rater_groups(r: _Reader, unit_codes: set[str], categories: set[str]) -> list[RaterGroup]:
+    out = []
+    sheet = "评议组"
+    for row, rec in r.sheet(sheet).iterrows():
+        scope = _split(rec["评议范围"]) or (ALL,)
+        for token in scope:
+            if token != ALL and token not in categories and token not in unit_codes:
+                r.problem(sheet, row, f"评议范围中的“{token}”既不是类别，也不是已有的单位代码。")
+        out.append(RaterGroup(r.required_text(sheet, row, "评议组代码", rec["评议组代码"]),
+                              r.required_text(sheet, row, "评议组名称", rec["评议组名称"]),
+                              _text(rec["电子邮箱"]) or None, _text(rec["联系人"]) or None, scope, row))
+    r.unique(sheet, "评议组代码", [(g.code, g.row) for g in out])
+    return out
+
+
+def _leaders(r: _Reader, unit_codes: set[str]) -> list[Leader]:
+    out = []
+    sheet = "领导"
+    for row, rec in r.sheet(sheet).iterrows():
+        code = r.required_text(sheet, row, "领导代码", rec["领导代码"])
+        name = r.required_text(sheet, row, "姓名", rec["姓名"])
+        weight = r.number(sheet, row, "权重(%)", rec["权重(%)"], minimum=0)
+        oversees = _split(rec["分管单位"])
+        if not oversees:
+            r.problem(sheet, row, f"领导“{name}”没有填写分管单位（单位代码，或“全部”）。")
+        for token in oversees:
+            if token != ALL and token not in unit_codes:
+                r.problem(sheet, row, f"分管单位“{token}”不是已有的单位代码。")
+        out.append(Leader(code, name, _text(rec["职务"]), r.required_text(sheet, row, "类别", rec["类别"]),
+                          weight or 0.0, oversees, _text(rec["电子邮箱"]) or None, row))
+    r.unique(sheet, "领导代码", [(l.code, l.row) for l in out])
+    return out
+
+
+def _rank_points(r: _Reader) -> dict[int, float]:
+    out: dict[int, float] = {}
+    sheet = "排名分值"
+    for row, rec in r.sheet(sheet).iterrows():
+        rank = r.number(sheet, row, "名次", rec["名次"], minimum=1)
+        points = r.number(sheet, row, "分值", rec["分值"], minimum=0)
+        if rank is not None and points is not None:
+            if not float(rank).is_integer():
+                r.problem(sheet, row, "“名次”应为正整数。")
+            elif int(rank) in out:
+                r.problem(sheet, row, f"名次 {int(rank)} 重复。")
+            else:
+                out[int(rank)] = points
+    if out and sorted(out) != list(range(1, len(out) + 1)):
+        r.problem(sheet, None, "名次应从 1 开始连续编号。")
+    return out
+
+
+def _bonus(r: _Reader) -> list[BonusKind]:
+    out = []
+    sheet = "加分"
+    for row, rec in r.sheet(sheet).iterrows():
+        name = r.required_text(sheet, row, "加分类型", rec["加分类型"])
+        cap = r.number(sheet, row, "单项上限", rec["单项上限"], minimum=0)
+        out.append(BonusKind(name, cap or 0.0, _text(rec["说明"]), row))
+    r.unique(sheet, "加分类型", [(b.name, b.row) for b in out])
+    return out

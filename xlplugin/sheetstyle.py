@@ -1,0 +1,67 @@
+"""How the tool lays out a table sheet in the office workbook (openpyxl): one look for every sheet it owns."""
+from __future__ import annotations
+
+import math
+from datetime import date, datetime
+
+import pandas as pd
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+
+HEADER_FONT = Font(name="等线", bold=True, color="FFFFFF")
+HEADER_FILL = PatternFill("solid", fgColor="305496")
+HEADER_ALIGN = Alignment(horizontal="center", vertical="center", wrap_text=True)
+THIN = Side(style="thin", color="B4B4B4")
+HEADER_BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+
+
+def display_width(value, cjk: float = 2.0) -> float:
+    """Width of a value in Excel character units ('0' widths); a CJK character takes `cjk` of them."""
+    text = "" if value is None else str(value)
+    return sum(cjk if ord(ch) > 0x2E80 else 1 for ch in text)
+
+
+def safe_value(value):
+    """A cell value as it should be stored: NaN as empty, everything else unchanged."""
+    if value is None:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if value is pd.NaT:
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.to_pydatetime()
+    return value
+
+
+def set_text_or_value(cell, value) -> None:
+    """Write a value; text always stays text, even '=…' from an untrusted source (no formula injection)."""
+    value = safe_value(value)
+    cell.value = value
+    if isinstance(value, str):
+        cell.data_type = "s"
+    elif isinstance(value, (datetime, date)):
+        cell.number_format = "yyyy-mm-dd"
+
+
+def write_frame(ws, frame: pd.DataFrame, widths: dict[str, float] | None = None) -> None:
+    """Write `frame` with a styled header row, frozen header, filter and sensible column widths."""
+    columns = list(frame.columns)
+    ws.append(columns)
+    for row in frame.itertuples(index=False, name=None):
+        ws.append([None] * len(columns))
+        excel_row = ws.max_row
+        for col, value in enumerate(row, start=1):
+            set_text_or_value(ws.cell(excel_row, col), value)
+    for col, name in enumerate(columns, start=1):
+        cell = ws.cell(1, col)
+        cell.font, cell.fill, cell.alignment, cell.border = HEADER_FONT, HEADER_FILL, HEADER_ALIGN, HEADER_BORDER
+        if widths and name in widths:
+            width = widths[name]
+        else:
+            sample = [name] + [frame.iloc[i, col - 1] for i in range(min(len(frame), 200))]
+            width = min(max(display_width(v) for v in sample) + 2, 60)
+        ws.column_dimensions[get_column_letter(col)].width = max(width, 6)
+    ws.freeze_panes = "A2"
+    if columns:
+        ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{max(ws.max_row, 1)}"
