@@ -1,0 +1,127 @@
+"""Reading a form back, from the same declarations that wrote it: meta, signature, body rows and fields.
+
+Forms come back from outside and are untrusted: they are read from disk with calamine (never opened in a
+spreadsheet application, so no macro or external link runs) and only the cells the layout names are used.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from python_calamine import CalamineWorkbook
+
+from . import SPECS
+from .common import FormSpec
+from .layout import DEF, GROUP, SUBTOTAL, TOTAL, Grid, canonical
+from .meta import MAP_HEADER_ROW, META_FIELDS, META_SHEET, Meta
+
+
+class FormError(Exception):
+    """The file cannot be read as one of our forms; the message says why, in Chinese."""
+
+    def __init__(self, message: str, sheet: str = "", cell: str = ""):
+        super().__init__(message)
+        self.sheet = sheet
+        self.cell = cell
+
+
+class FormFile:
+    """A form workbook on disk, its sheets loaded on demand as lists of rows."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self._wb = CalamineWorkbook.from_path(str(self.path))
+        self.sheet_names = list(self._wb.sheet_names)
+        self._rows: dict[str, list[list]] = {}
+
+    def rows(self, sheet: str) -> list[list]:
+        if sheet not in self._rows:
+            if sheet not in self.sheet_names:
+                raise FormError(f"缺少工作表“{sheet}”。", sheet)
+            self._rows[sheet] = self._wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+        return self._rows[sheet]
+
+    def cell(self, sheet: str, row: int, col: int):
+        rows = self.rows(sheet)
+        if row < len(rows) and col < len(rows[row]):
+            value = rows[row][col]
+            return None if value == "" else value
+        return None
+
+
+def read_meta(form: FormFile) -> Meta:
+    if META_SHEET not in form.sheet_names:
+        raise FormError("不是本系统生成的表格，或隐藏的校验信息（元数据）已被删除。", META_SHEET)
+    rows = form.rows(META_SHEET)
+    values = {}
+    for r, (attr, label) in enumerate(META_FIELDS):
+        got = rows[r][0] if r < len(rows) and rows[r] else None
+        if got != label:
+            raise FormError("表格的校验信息（元数据）已损坏。", META_SHEET, f"A{r + 1}")
+        values[attr] = canonical(rows[r][1] if len(rows[r]) > 1 else None)
+    if values["kind"] not in SPECS:
+        raise FormError(f"未知的表格类型“{values['kind']}”。", META_SHEET, "B2")
+    try:
+        version = int(float(values.pop("version")))
+    except ValueError:
+        raise FormError("表格的版式版本无法识别。", META_SHEET, "B3") from None
+    meta = Meta(version=version, **values)
+    for r in range(MAP_HEADER_ROW + 1, len(rows)):
+        row = rows[r]
+        if not row or row[0] in ("", None):
+            continue
+        try:
+            meta.rows.append((str(row[0]), int(float(row[1])), str(row[2])))
+        except (ValueError, TypeError, IndexError):
+            raise FormError("表格的校验信息（元数据）已损坏。", META_SHEET, f"A{r + 1}") from None
+    return meta
+
+
+def is_data_row(ident: str) -> bool:
+    return not (ident.startswith(GROUP) or ident.startswith(SUBTOTAL) or ident == TOTAL)
+
+
+def definitions(form: FormFile, spec: FormSpec, meta: Meta) -> list[list[str]]:
+    """The definition cells of every mapped row, as they stand in the file, in signing form."""
+    out = []
+    for sheet, row, ident in meta.rows:
+        grid = spec.grid_for(sheet)
+        if grid is None:
+            raise FormError(f"校验信息指向未知的工作表“{sheet}”。", META_SHEET)
+        if is_data_row(ident):
+            out.append([canonical(form.cell(sheet, row, c)) for c, col in enumerate(grid.columns) if col.role == DEF])
+        else:
+            out.append([canonical(form.cell(sheet, row, 0))])
+    return out
+
+
+@dataclass
+class Verified:
+    meta: Meta
+    spec: FormSpec
+    form: FormFile
+
+
+def open_verified(path: str | Path, key: str) -> Verified:
+    """Open a form and check its signature; raise FormError naming what is wrong."""
+    try:
+        form = FormFile(path)
+    except FormError:
+        raise
+    except Exception as e:  # calamine reports every kind of unreadable file with its own exception
+        raise FormError(f"无法读取文件（不是有效的 .xlsx 工作簿）：{e}") from None
+    meta = read_meta(form)
+    spec = SPECS[meta.kind]
+    if not meta.verify(key, definitions(form, spec, meta)):
+        raise FormError("签名校验未通过：表格的锁定内容（指标、分值等）或校验信息被改动过，"
+                        "或复制了其他单位的表格。请使用下发的原始表格重新填写。", META_SHEET, "B9")
+    return Verified(meta, spec, form)
+
+
+def read_grid(form: FormFile, grid: Grid, meta: Meta) -> list[tuple[int, str, dict]]:
+    """The data rows of a grid: (0-based row, id, {column key: cell value}) for every column."""
+    out = []
+    for sheet, row, ident in meta.rows:
+        if sheet == grid.sheet and is_data_row(ident):
+            out.append((row, ident, {c.key: form.cell(sheet, row, i) for i, c in enumerate(grid.columns)}))
+    return out
