@@ -152,3 +152,12 @@ def test_nothing_generated_from_an_invalid_scheme(city_office, capsys):
 def test_init_refuses_to_overwrite(city_office, capsys):
     assert main(["init", str(city_office)]) == 1
     assert "文件已存在" in capsys.readouterr().err
+
+
+def test_rank_table_must_cover_every_leaders_units(city_office):
+    wb = openpyxl.load_workbook(city_office)
+    ws = wb["排名分值"]
+    ws.delete_rows(20, ws.max_row)
+    wb.save(city_office)
+    found = problems(city_office)
+    assert any(p.startswith("【领导】第 2 行：") and "“排名分值”表只设定了 18 个名次" in p for p in found), found

@@ -341,6 +341,7 @@ def load_scheme(book: OfficeBook) -> Scheme:
     bonus = _bonus(r)
     if settings is not None:
         _check_unit_totals(r, settings.base, units, indicators)
+    _check_rank_table(r, leaders, units, rank_points)
     if r.problems:
         raise SchemeError(r.problems)
     return Scheme(settings, tuple(units), tuple(evaluators), tuple(indicators), tuple(components),
@@ -446,6 +447,15 @@ def _check_unit_totals(r: _Reader, base: float, units: list[Unit], indicators: l
         total = sum(i.max for i in indicators if i.applies_to(unit))
         if abs(total - base) > 1e-6:
             r.problem("单位", unit.row, f"单位“{unit.name}”适用指标的分值合计为 {total:g}，应等于基本分 {base:g}。")
+
+
+def _check_rank_table(r: _Reader, leaders: list[Leader], units: list[Unit], rank_points: dict[int, float]) -> None:
+    """Every rank a leader can give must have points in 排名分值."""
+    for leader in leaders:
+        n = sum(1 for u in units if leader.oversees_unit(u))
+        if n > len(rank_points):
+            r.problem("领导", leader.row, f"领导“{leader.name}”分管 {n} 个单位，但“排名分值”表只设定了 "
+                                          f"{len(rank_points)} 个名次的分值。")
 
 
 def _weights_total(r: _Reader, sheet: str, rows: list[tuple[float | None, int]]) -> None:
