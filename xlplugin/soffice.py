@@ -12,6 +12,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import threading
 from pathlib import Path
 
 # output filters; each is one argv item, so no shell quotes around the filter name
@@ -26,6 +27,7 @@ _REGISTRY = """<?xml version="1.0" encoding="UTF-8"?>
 """
 
 _profile: Path | None = None
+_lock = threading.Lock()  # one LibreOffice at a time per profile: a second one would hand its job over and quit
 
 
 def executable() -> str | None:
@@ -52,27 +54,28 @@ def convert_many(sources: list[Path], fmt: str, outdir: Path, timeout: float = 1
     """
     if fmt not in FILTERS:
         raise ValueError(f"不支持的格式：{fmt}（可选：{'、'.join(FILTERS)}）")
+    sources = [Path(s).resolve() for s in sources]
+    outdir = Path(outdir).resolve()
+    if fmt == "xlsx" and any(s.parent == outdir for s in sources):
+        raise ValueError("转换为 .xlsx 时输出文件夹须与源文件所在文件夹不同，否则会覆盖源文件。")
     exe = executable()
     if exe is None:
         raise RuntimeError("未找到 LibreOffice（soffice）：请先安装 LibreOffice，"
                            "如 Debian/Ubuntu 执行 apt-get install libreoffice-calc-nogui fonts-noto-cjk。")
-    sources = [Path(s).resolve() for s in sources]
-    outdir = Path(outdir).resolve()
     outdir.mkdir(parents=True, exist_ok=True)
-    if fmt == "xlsx" and any(s.parent == outdir for s in sources):
-        raise ValueError("转换为 .xlsx 时输出文件夹须与源文件所在文件夹不同，否则会覆盖源文件。")
     outputs = [outdir / f"{s.stem}.{fmt}" for s in sources]
     for out in outputs:
         out.unlink(missing_ok=True)
     cmd = [exe, f"-env:UserInstallation={_profile_dir().as_uri()}", "--headless", "--invisible", "--norestore",
            "--nologo", "--nodefault", "--nolockcheck", "--convert-to", FILTERS[fmt], "--outdir", str(outdir),
            *map(str, sources)]
-    # LibreOffice writes temp files under TMPDIR and needs a HOME; keep both usable in bare CI environments
-    env = {**os.environ, "HOME": os.environ.get("HOME") or str(_profile_dir())}
+    env = {**os.environ, "HOME": os.environ.get("HOME") or str(_profile_dir())}  # bare CI may have no HOME
     try:
-        done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
+        with _lock:
+            done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env, check=False)
     except subprocess.TimeoutExpired:
-        raise RuntimeError(f"LibreOffice 转换超时（超过 {timeout:g} 秒）：{', '.join(s.name for s in sources)}") from None
+        names = "、".join(s.name for s in sources)
+        raise RuntimeError(f"LibreOffice 转换超时（超过 {timeout:g} 秒）：{names}") from None
     missing = [o for o in outputs if not o.exists()]
     if done.returncode != 0 or missing:
         detail = (done.stderr or done.stdout or "").strip()[-500:]

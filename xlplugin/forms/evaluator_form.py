@@ -5,13 +5,15 @@ from pathlib import Path
 
 from ..scheme import Period, Scheme
 from .common import DATE_VALIDATION, FormSpec, Recipient, list_validation, open_form, score_validation, subtitle
-from .layout import GROUP, INPUT, SUBTOTAL, BodyRow, Column, Field, Grid
+from .layout import GROUP, INPUT, SUBTOTAL, BodyRow, Column, Field, Grid, cell_ref
+from .reading import WARNING, Reading
 
 SHEET = "评分表"
 FALSIFIED = ("否", "是")
 SCORES = Grid(
     sheet=SHEET,
     header_row=4,
+    row_key=("unit", "code"),
     columns=(
         Column("unit", "单位代码", 9),
         Column("unit_name", "单位名称", 14, wrap=True),
@@ -92,3 +94,28 @@ def write(scheme: Scheme, period: Period, recipient: Recipient, path: Path) -> P
         "falsified": list_validation("弄虚作假", list(FALSIFIED), "核实发现弄虚作假选“是”，否则选“否”或不填。"),
     })
     return w.close()
+
+
+def expected(scheme: Scheme, code: str) -> dict[str, list[BodyRow]]:
+    evaluator = next(e for e in scheme.evaluators if e.code == code)
+    return {SHEET: score_rows(scheme, evaluator.name)}
+
+
+def read_marks(rd: Reading) -> None:
+    for row, ident, c in rd.rows(SCORES):
+        ref = {col.key: cell_ref(row, i) for i, col in enumerate(SCORES.columns)}
+        unit, code = c["unit"], c["code"]
+        score = rd.number(SHEET, ref["score"], c["score"], "考评得分", required=True, maximum=c["max"])
+        reason = rd.text(SHEET, ref["reason"], c["reason"], "扣分原因")
+        falsified = rd.choice(SHEET, ref["falsified"], c["falsified"], "弄虚作假", list(FALSIFIED), required=False)
+        if score is not None and score < c["max"] and reason is None and falsified != "是":
+            rd.issue(SHEET, ref["reason"], f"{c['unit_name']}“{c['name']}”扣了 {c['max'] - score:g} 分，但没有写扣分原因。",
+                     "请写明扣分原因，它将反馈给被考评单位。", WARNING)
+        rd.mark(unit, "考评部门", code, "考评得分", score, SHEET, ref["score"])
+        rd.mark(unit, "考评部门", code, "扣分原因", reason, SHEET, ref["reason"])
+        rd.mark(unit, "考评部门", code, "弄虚作假", falsified, SHEET, ref["falsified"])
+    for f in SPEC.fields:
+        if f.kind == "date":
+            rd.date(f, required=True)
+        else:
+            rd.text(f.sheet, f.ref, rd.field(f), f.label, required=True)

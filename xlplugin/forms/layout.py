@@ -34,6 +34,10 @@ class Grid:
     sheet: str
     columns: tuple[Column, ...]
     header_row: int  # 0-based; rows above it are the title block
+    row_key: tuple[str, ...] = ("code",)  # definition columns whose values make a data row's id
+
+    def id_of(self, values: dict) -> str:
+        return "|".join(canonical(values.get(k)) for k in self.row_key)
 
     def col(self, key: str) -> int:
         for i, c in enumerate(self.columns):

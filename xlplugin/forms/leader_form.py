@@ -5,12 +5,14 @@ from pathlib import Path
 
 from ..scheme import Period, Scheme
 from .common import DATE_VALIDATION, FormSpec, Recipient, open_form, subtitle
-from .layout import GROUP, INPUT, BodyRow, Column, Field, Grid
+from .layout import GROUP, INPUT, BodyRow, Column, Field, Grid, cell_ref
+from .reading import Reading
 
 SHEET = "评价表"
 RANKS = Grid(
     sheet=SHEET,
     header_row=4,
+    row_key=("unit",),
     columns=(
         Column("unit", "单位代码", 10),
         Column("unit_name", "单位名称", 24, wrap=True),
@@ -54,3 +56,33 @@ def write(scheme: Scheme, period: Period, recipient: Recipient, path: Path) -> P
         "error_title": "名次无效", "error_message": f"名次须为 1 至 {n} 之间的整数。", "error_type": "stop",
     }})
     return w.close()
+
+
+def expected(scheme: Scheme, code: str) -> dict[str, list[BodyRow]]:
+    return {SHEET: rank_rows(scheme, code)}
+
+
+def read_marks(rd: Reading) -> None:
+    rows = rd.rows(RANKS)
+    n = len(rows)
+    ranks: dict[int, list[str]] = {}
+    for row, ident, c in rows:
+        ref = {col.key: cell_ref(row, i) for i, col in enumerate(RANKS.columns)}
+        rank = rd.number(SHEET, ref["rank"], c["rank"], "名次", required=True, minimum=1, maximum=n)
+        if rank is not None and not float(rank).is_integer():
+            rd.issue(SHEET, ref["rank"], f"名次 {rank:g} 不是整数。", f"请填写 1 至 {n} 的整数。")
+            rank = None
+        if rank is not None:
+            ranks.setdefault(int(rank), []).append(ref["rank"])
+        rd.mark(ident, "领导", "", "名次", int(rank) if rank is not None else None, SHEET, ref["rank"])
+        rd.mark(ident, "领导", "", "评语", rd.text(SHEET, ref["comment"], c["comment"], "评语"), SHEET, ref["comment"])
+    for rank, refs in ranks.items():
+        if len(refs) > 1:
+            for ref in refs:
+                rd.issue(SHEET, ref, f"名次 {rank} 重复（{'、'.join(refs)}）。", f"名次须为 1 至 {n} 各用一次，不得重复。")
+    # with every rank in 1..n and none repeated, n ranks are a permutation: nothing else to check
+    for f in SPEC.fields:
+        if f.kind == "date":
+            rd.date(f, required=True)
+        else:
+            rd.text(f.sheet, f.ref, rd.field(f), f.label, required=True)

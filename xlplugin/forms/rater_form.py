@@ -5,12 +5,14 @@ from pathlib import Path
 
 from ..scheme import Period, Scheme
 from .common import DATE_VALIDATION, FormSpec, Recipient, list_validation, open_form, subtitle
-from .layout import GROUP, INPUT, BodyRow, Column, Field, Grid
+from .layout import GROUP, INPUT, BodyRow, Column, Field, Grid, cell_ref
+from .reading import Reading
 
 SHEET = "评议表"
 GRADES = Grid(
     sheet=SHEET,
     header_row=4,
+    row_key=("unit",),
     columns=(
         Column("unit", "单位代码", 10),
         Column("unit_name", "单位名称", 24, wrap=True),
@@ -58,3 +60,21 @@ def write(scheme: Scheme, period: Period, recipient: Recipient, path: Path) -> P
         "grade": list_validation("评议等次", grades, "请选择：" + "、".join(grades)),
     })
     return w.close()
+
+
+def expected(scheme: Scheme, code: str) -> dict[str, list[BodyRow]]:
+    return {SHEET: grade_rows(scheme, code)}
+
+
+def read_marks(rd: Reading) -> None:
+    grades = list(rd.scheme.rater_grades)
+    for row, ident, c in rd.rows(GRADES):
+        ref = {col.key: cell_ref(row, i) for i, col in enumerate(GRADES.columns)}
+        grade = rd.choice(SHEET, ref["grade"], c["grade"], "评议等次", grades, required=True)
+        rd.mark(ident, "评议", "", "评议等次", grade, SHEET, ref["grade"])
+        rd.mark(ident, "评议", "", "意见建议", rd.text(SHEET, ref["comment"], c["comment"], "意见建议"), SHEET, ref["comment"])
+    for f in SPEC.fields:
+        if f.kind == "date":
+            rd.date(f, required=True)
+        else:
+            rd.text(f.sheet, f.ref, rd.field(f), f.label, required=True)

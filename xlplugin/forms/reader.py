@@ -10,7 +10,6 @@ from pathlib import Path
 
 from python_calamine import CalamineWorkbook
 
-from . import SPECS
 from .common import FormSpec
 from .layout import DEF, GROUP, SUBTOTAL, TOTAL, Grid, canonical
 from .meta import MAP_HEADER_ROW, META_FIELDS, META_SHEET, Meta
@@ -59,6 +58,8 @@ def read_meta(form: FormFile) -> Meta:
         if got != label:
             raise FormError("表格的校验信息（元数据）已损坏。", META_SHEET, f"A{r + 1}")
         values[attr] = canonical(rows[r][1] if len(rows[r]) > 1 else None)
+    from . import SPECS  # the kind modules import this module
+
     if values["kind"] not in SPECS:
         raise FormError(f"未知的表格类型“{values['kind']}”。", META_SHEET, "B2")
     try:
@@ -110,6 +111,8 @@ def open_verified(path: str | Path, key: str) -> Verified:
         raise
     except Exception as e:  # calamine reports every kind of unreadable file with its own exception
         raise FormError(f"无法读取文件（不是有效的 .xlsx 工作簿）：{e}") from None
+    from . import SPECS
+
     meta = read_meta(form)
     spec = SPECS[meta.kind]
     if not meta.verify(key, definitions(form, spec, meta)):

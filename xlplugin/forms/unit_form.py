@@ -7,7 +7,8 @@ from pathlib import Path
 from ..scheme import Indicator, Period, Scheme, Unit
 from .common import (DATE_VALIDATION, FormSpec, Recipient, chinese_number, list_validation, open_form,
                      score_validation, subtitle)
-from .layout import DEF, FORMULA, GROUP, INPUT, SUBTOTAL, TOTAL, BodyRow, Column, Field, Grid
+from .layout import DEF, FORMULA, GROUP, INPUT, SUBTOTAL, TOTAL, BodyRow, Column, Field, Grid, cell_ref
+from .reading import Reading
 
 INDICATORS = Grid(
     sheet="指标考评表",
@@ -35,6 +36,7 @@ BONUS_ROWS = 6
 BONUS = Grid(
     sheet=REPORT_SHEET,
     header_row=24,
+    row_key=("no",),
     columns=(
         Column("no", "序号", 10),
         Column("kind", "加分类型", 26, role=INPUT, wrap=True),
@@ -85,6 +87,10 @@ def indicator_rows(indicators: tuple[Indicator, ...]) -> list[BodyRow]:
     return rows
 
 
+def bonus_rows() -> list[BodyRow]:
+    return [BodyRow(str(n), values={"no": n}) for n in range(1, BONUS_ROWS + 1)]
+
+
 def write(scheme: Scheme, period: Period, recipient: Recipient, path: Path) -> Path:
     unit: Unit = scheme.unit_by_code[recipient.code]
     s = scheme.settings
@@ -114,7 +120,6 @@ def write(scheme: Scheme, period: Period, recipient: Recipient, path: Path) -> P
     w.label(ws, 23, 0, "三、加分申报（经领导班子审议后申报，须附佐证材料；无则不填）", 4, fmt="section")
     kinds = [b.name for b in scheme.bonus_kinds]
     cap = max([b.cap for b in scheme.bonus_kinds] or [0])
-    bonus_rows = [BodyRow(f"加分{n}", values={"no": n}) for n in range(1, BONUS_ROWS + 1)]
     validations = {"kind": list_validation("加分类型", "kinds", "请从下拉列表中选择加分类型。")}
     if cap:
         validations["points"] = {
@@ -122,7 +127,7 @@ def write(scheme: Scheme, period: Period, recipient: Recipient, path: Path) -> P
             "input_title": "申报分值", "input_message": f"各类加分的单项上限见填表说明（最高 {cap:g} 分）。",
             "error_title": "申报分值超出范围", "error_message": f"申报分值须为 0 至 {cap:g} 之间的数字。",
         }
-    w.grid(BONUS, bonus_rows, lists={"kinds": kinds}, validations=validations, repeat=False, freeze=False)
+    w.grid(BONUS, bonus_rows(), lists={"kinds": kinds}, validations=validations, repeat=False, freeze=False)
     w.label(ws, 32, 0, "四、主要负责人审核", 4, fmt="section")
     w.label(ws, 33, 0, "本单位对所填报数据和材料的真实性、准确性负责，数据已经主要负责人据实核准。", 4, fmt="subtitle")
     w.label(ws, 35, 0, "主要负责人")
@@ -130,3 +135,51 @@ def write(scheme: Scheme, period: Period, recipient: Recipient, path: Path) -> P
     w.label(ws, 35, 2, SIGN_DATE.label)
     w.field(ws, SIGN_DATE, validation=DATE_VALIDATION)
     return w.close()
+
+
+def expected(scheme: Scheme, code: str) -> dict[str, list[BodyRow]]:
+    """The body rows this unit's form has under the current scheme, per sheet (for diagnosis)."""
+    return {INDICATORS.sheet: indicator_rows(scheme.indicators_for(scheme.unit_by_code[code])),
+            BONUS.sheet: bonus_rows()}
+
+
+def read_marks(rd: Reading) -> None:
+    unit = rd.meta.recipient
+    s = INDICATORS.sheet
+    for row, ident, c in rd.rows(INDICATORS):
+        ref = {col.key: cell_ref(row, i) for i, col in enumerate(INDICATORS.columns)}
+        numeric_target = isinstance(c["target"], (int, float))
+        if numeric_target:
+            actual = rd.number(s, ref["actual"], c["actual"], "实际完成值", required=True, minimum=float("-inf"))
+        else:
+            actual = rd.text(s, ref["actual"], c["actual"], "实际完成值", required=True)
+        score = rd.number(s, ref["self_score"], c["self_score"], "自评得分", required=True, maximum=c["max"])
+        rd.mark(unit, "自评", ident, "实际完成值", actual, s, ref["actual"])
+        rd.mark(unit, "自评", ident, "自评得分", score, s, ref["self_score"])
+        rd.mark(unit, "自评", ident, "情况说明", rd.text(s, ref["explanation"], c["explanation"], "情况说明"), s, ref["explanation"])
+        rd.mark(unit, "自评", ident, "佐证材料", rd.text(s, ref["evidence"], c["evidence"], "佐证材料"), s, ref["evidence"])
+
+    r = REPORT_SHEET
+    for f in (SUMMARY, GRADE_REASON, HEAD_NAME):
+        rd.mark(unit, "自评", "", f.label, rd.text(r, f.ref, rd.field(f), f.label, required=True), r, f.ref)
+    grades = [g.name for g in rd.scheme.grades]
+    rd.mark(unit, "自评", "", SELF_GRADE.label,
+            rd.choice(r, SELF_GRADE.ref, rd.field(SELF_GRADE), SELF_GRADE.label, grades, required=True), r, SELF_GRADE.ref)
+    rd.mark(unit, "自评", "", SIGN_DATE.label, rd.date(SIGN_DATE, required=True), r, SIGN_DATE.ref)
+
+    caps = {b.name: b.cap for b in rd.scheme.bonus_kinds}
+    for row, ident, c in rd.rows(BONUS):
+        ref = {col.key: cell_ref(row, i) for i, col in enumerate(BONUS.columns)}
+        if all(c[k] is None for k in ("kind", "item", "points", "evidence")):
+            continue
+        claim = f"加分{ident}"
+        kind = rd.choice(r, ref["kind"], c["kind"], "加分类型", list(caps), required=True)
+        item = rd.text(r, ref["item"], c["item"], "事项名称", required=True)
+        points = rd.number(r, ref["points"], c["points"], "申报分值", required=True,
+                           maximum=caps.get(kind, max(caps.values(), default=0)))
+        evidence = rd.text(r, ref["evidence"], c["evidence"], "佐证材料")
+        if evidence is None:
+            rd.issue(r, ref["evidence"], f"第 {ident} 项加分申报没有佐证材料。", "请写明佐证材料（文件名称、文号），否则不予受理。")
+        for label, value, key in (("加分类型", kind, "kind"), ("事项名称", item, "item"), ("申报分值", points, "points"),
+                                  ("佐证材料", evidence, "evidence")):
+            rd.mark(unit, "自评", claim, label, value, r, ref[key])

@@ -1,0 +1,335 @@
+"""Forms in a real third-party spreadsheet application: LibreOffice Calc, headless.
+
+One form of each kind is filled in as a clerk would (openpyxl writes the yellow input cells), then opened,
+recalculated and saved again by LibreOffice, and printed to PDF. What comes back must still be our form:
+sums and rates recomputed right, inputs unchanged, protection, validation and the hidden meta sheet in
+place, and the signature still valid.
+"""
+from __future__ import annotations
+
+import re
+import subprocess
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+import openpyxl
+import pytest
+from openpyxl.utils.cell import coordinate_to_tuple
+
+from tests.conftest import requires_soffice
+from xlplugin import soffice
+from xlplugin.forms import SPECS
+from xlplugin.forms.layout import DEF, INPUT, SUBTOTAL, TOTAL, Field, Grid, cell_ref
+from xlplugin.forms.meta import META_SHEET
+from xlplugin.forms.reader import FormFile, is_data_row, open_verified, read_grid, read_meta
+
+KINDS = ("unit", "evaluator", "rater", "leader")
+TITLES = {"unit": "绩效考评指标表", "evaluator": "评分表", "rater": "民主评议表", "leader": "领导评价表"}
+SIGN_DATE = date(2027, 1, 10)
+
+
+@dataclass
+class Case:
+    kind: str
+    filled: Path  # as the clerk saved it with openpyxl
+    saved: Path  # the same, after LibreOffice opened, recalculated and saved it
+    pdf: Path
+    inputs: dict[tuple[str, str], object]  # (sheet, cell) → the value the clerk typed
+
+
+# ------------------------------------------------------------------------------------------------ helpers
+
+
+def pick_form(city, kind: str) -> Path:
+    """One generated form of a kind; for departments, one with a subtotal per unit (an evaluation group)."""
+    forms = city.forms(SPECS[kind].folder)
+    if kind == "evaluator":
+        with_subtotals = [p for p in forms if any(i.startswith(SUBTOTAL) for _, _, i in read_meta(FormFile(p)).rows)]
+        return (with_subtotals or forms)[0]
+    return forms[0]
+
+
+def clerk_value(kind: str, key: str, n: int, row: dict, scheme):
+    """What a clerk types into input column `key` of the n-th data row (0-based); None leaves it blank."""
+    if kind == "unit":
+        if key == "actual":  # a number for every indicator, text target or not
+            target = row["target"]
+            return round(target * 0.95, 2) if isinstance(target, (int, float)) else 0
+        if key == "self_score":
+            return row["max"] - 0.5 if n % 3 == 0 else row["max"]
+        if key == "explanation":
+            return f"第{n + 1}项已按计划推进。\n未完成部分已写明原因。"
+        if key == "evidence":
+            return f"佐证材料{n + 1}.pdf"
+        if n > 0:  # 加分申报: one claim only
+            return None
+        return {"kind": scheme.bonus_kinds[0].name, "item": "经验做法被省政府转发", "points": 0.5,
+                "evidence": "省政府办公厅〔2026〕12号"}[key]
+    if kind == "evaluator":
+        deduct = n % 4 == 1
+        return {"score": row["max"] - 1 if deduct else row["max"], "reason": "进度滞后一个月" if deduct else None,
+                "falsified": "是" if n == 2 else "否"}[key]
+    if kind == "rater":
+        grades = list(scheme.rater_grades)
+        return {"grade": grades[n % len(grades)], "comment": f"建议{n + 1}" if n % 2 else None}[key]
+    return {"rank": n + 1, "comment": f"第{n + 1}名，工作扎实。"}[key]  # leader: ranks 1..n, no repeats
+
+
+def field_value(f: Field, scheme):
+    if f.kind == "date":
+        return SIGN_DATE
+    if f.kind == "list":
+        return scheme.grades[0].name
+    return f"{f.label}（测试）"
+
+
+def fill(src: Path, dest: Path, kind: str, scheme) -> dict[tuple[str, str], object]:
+    """Fill every input cell of a form the way a clerk would, save it as `dest`; return what was typed."""
+    spec = SPECS[kind]
+    form = FormFile(src)
+    meta = read_meta(form)
+    wb = openpyxl.load_workbook(src)
+    typed: dict[tuple[str, str], object] = {}
+    for grid in spec.grids:
+        ws = wb[grid.sheet]
+        for n, (r, _, row) in enumerate(read_grid(form, grid, meta)):
+            for col in grid.inputs:
+                value = clerk_value(kind, col.key, n, row, scheme)
+                if value is not None:
+                    ref = cell_ref(r, grid.col(col.key))
+                    ws[ref] = value
+                    typed[(grid.sheet, ref)] = value
+    for f in spec.fields:
+        value = field_value(f, scheme)
+        wb[f.sheet][f.ref] = value
+        typed[(f.sheet, f.ref)] = value
+    wb.save(dest)
+    return typed
+
+
+def same(got, typed) -> bool:
+    """A typed value as read back by calamine: numbers as floats, dates as dates or datetimes."""
+    if isinstance(typed, date):
+        return isinstance(got, (date, datetime)) and got.isoformat()[:10] == typed.isoformat()
+    if isinstance(typed, (int, float)):
+        return isinstance(got, (int, float)) and got == pytest.approx(typed)
+    return got == typed
+
+
+def pdf_text(pdf: Path) -> str:
+    return subprocess.run(["pdftotext", "-enc", "UTF-8", str(pdf), "-"], capture_output=True, text=True,
+                          check=True, timeout=60).stdout
+
+
+def body(form: FormFile, grid: Grid) -> list[tuple[int, str]]:
+    meta = read_meta(form)
+    return [(r, i) for s, r, i in meta.rows if s == grid.sheet]
+
+
+# ----------------------------------------------------------------------------------------------- fixture
+
+
+@pytest.fixture(scope="module")
+def cases(city, tmp_path_factory) -> dict[str, Case]:
+    """Fill one form per kind, then round-trip all four through LibreOffice in one run, and print them."""
+    root = tmp_path_factory.mktemp("libreoffice")
+    (root / "filled").mkdir()
+    filled, typed = {}, {}
+    for kind in KINDS:
+        src = pick_form(city, kind)
+        filled[kind] = root / "filled" / src.name
+        typed[kind] = fill(src, filled[kind], kind, city.scheme)
+    saved = soffice.convert_many(list(filled.values()), "xlsx", root / "saved")
+    pdfs = soffice.convert_many(list(filled.values()), "pdf", root / "pdf")
+    return {k: Case(k, filled[k], s, p, typed[k]) for k, s, p in zip(KINDS, saved, pdfs)}
+
+
+# ------------------------------------------------------------------------------------------------- tests
+
+
+@requires_soffice
+@pytest.mark.parametrize("kind", KINDS)
+def test_typed_inputs_survive(cases, kind):
+    case = cases[kind]
+    form = FormFile(case.saved)
+    changed = {}
+    for (sheet, ref), value in case.inputs.items():
+        row, col = coordinate_to_tuple(ref)
+        got = form.cell(sheet, row - 1, col - 1)
+        if not same(got, value):
+            changed[f"{sheet}!{ref}"] = (value, got)
+    assert not changed, f"LibreOffice changed typed inputs (typed, read back): {changed}"
+
+
+@requires_soffice
+@pytest.mark.parametrize("kind", ["unit", "evaluator"])
+def test_subtotals_and_totals_recomputed(cases, kind):
+    """Subtotal rows sum their data rows, the total row sums all: values LibreOffice computed (openpyxl keeps
+    no cached formula results, so none of these numbers comes from the generator)."""
+    form = FormFile(cases[kind].saved)
+    grid = SPECS[kind].grids[0]
+    summed = [i for i, c in enumerate(grid.columns) if c.numeric and c.role in (DEF, INPUT)]
+    assert summed
+    checked = 0
+    since_subtotal: list[int] = []
+    everything: list[int] = []
+    for r, ident in body(form, grid):
+        if is_data_row(ident):
+            since_subtotal.append(r)
+            everything.append(r)
+        elif ident.startswith(SUBTOTAL) or ident == TOTAL:
+            rows = since_subtotal if ident != TOTAL else everything
+            for c in summed:
+                want = sum(form.cell(grid.sheet, x, c) or 0 for x in rows)
+                got = form.cell(grid.sheet, r, c)
+                assert got == pytest.approx(want), f"{grid.sheet}!{cell_ref(r, c)} ({ident}) = {got}, expected {want}"
+                checked += 1
+            since_subtotal = []
+    assert checked >= 2 * len(summed)
+
+
+@requires_soffice
+def test_unit_total_and_completion_rates(cases, city):
+    case = cases["unit"]
+    form = FormFile(case.saved)
+    grid = SPECS["unit"].grids[0]
+    max_c, self_c = grid.col("max"), grid.col("self_score")
+    letter = grid.letter("self_score")
+    typed_self = [v for (s, ref), v in case.inputs.items() if s == grid.sheet and re.fullmatch(rf"{letter}\d+", ref)]
+    total_row = next(r for r, i in body(form, grid) if i == TOTAL)
+    assert form.cell(grid.sheet, total_row, max_c) == pytest.approx(city.scheme.settings.base)
+    assert form.cell(grid.sheet, total_row, self_c) == pytest.approx(sum(typed_self))
+    numeric_targets = text_targets = 0
+    for r, ident, row in read_grid(form, grid, read_meta(form)):
+        if isinstance(row["target"], (int, float)) and row["target"]:
+            assert row["rate"] == pytest.approx(row["actual"] / row["target"]), f"完成率 of {ident}"
+            numeric_targets += 1
+        else:
+            assert row["rate"] is None, f"完成率 of {ident} (target {row['target']!r}) should stay blank"
+            text_targets += 1
+    assert numeric_targets and text_targets  # the sample has both kinds of target
+
+
+@requires_soffice
+@pytest.mark.parametrize("kind", KINDS)
+def test_signature_still_verifies(cases, city, kind):
+    verified = open_verified(cases[kind].saved, city.scheme.settings.key)
+    assert verified.meta.kind == kind
+
+
+@requires_soffice
+@pytest.mark.parametrize("kind", KINDS)
+def test_protection_survives(cases, kind):
+    spec = SPECS[kind]
+    form = FormFile(cases[kind].saved)
+    wb = openpyxl.load_workbook(cases[kind].saved)
+    # LibreOffice has no "very hidden": it saves the meta sheet as merely hidden (still protected)
+    assert wb[META_SHEET].sheet_state in ("hidden", "veryHidden")
+    for ws in wb.worksheets:
+        if ws.sheet_state == "visible":
+            assert ws.protection.sheet, f"sheet {ws.title} lost its protection"
+    for grid in spec.grids:
+        ws = wb[grid.sheet]
+        for r, ident in body(form, grid):
+            if not is_data_row(ident):
+                continue
+            for c, col in enumerate(grid.columns):
+                locked = ws.cell(r + 1, c + 1).protection.locked
+                if col.role == INPUT:
+                    assert not locked, f"input cell {grid.sheet}!{cell_ref(r, c)} is locked"
+                elif col.role == DEF:
+                    assert locked, f"definition cell {grid.sheet}!{cell_ref(r, c)} is unlocked"
+    for f in spec.fields:
+        assert not wb[f.sheet][f.ref].protection.locked, f"field {f.label} ({f.sheet}!{f.ref}) is locked"
+
+
+def validation_at(ws, ref: str):
+    found = [dv for dv in ws.data_validations.dataValidation if ref in dv.sqref]
+    assert len(found) == 1, f"{ws.title}!{ref}: {len(found)} data validations"
+    return found[0]
+
+
+@requires_soffice
+@pytest.mark.parametrize("kind", KINDS)
+def test_validation_survives(cases, city, kind):
+    spec = SPECS[kind]
+    scheme = city.scheme
+    form = FormFile(cases[kind].saved)
+    wb = openpyxl.load_workbook(cases[kind].saved)
+    grid = spec.grids[0]
+    ws = wb[grid.sheet]
+    data_rows = [r for r, i in body(form, grid) if is_data_row(i)]
+    score_key = {"unit": "self_score", "evaluator": "score"}.get(kind)
+    for r in data_rows:
+        if score_key:  # decimal between 0 and the row's own 分值 cell
+            dv = validation_at(ws, cell_ref(r, grid.col(score_key)))
+            assert (dv.type, dv.operator, dv.formula1) == ("decimal", "between", "0")
+            assert re.fullmatch(rf"\$?{grid.letter('max')}\$?\d+", dv.formula2), dv.formula2
+        if kind == "evaluator":
+            dv = validation_at(ws, cell_ref(r, grid.col("falsified")))
+            assert dv.type == "list" and dv.formula1 == '"否,是"'
+        if kind == "rater":
+            dv = validation_at(ws, cell_ref(r, grid.col("grade")))
+            assert dv.type == "list" and dv.formula1 == '"' + ",".join(scheme.rater_grades) + '"'
+        if kind == "leader":
+            dv = validation_at(ws, cell_ref(r, grid.col("rank")))
+            assert (dv.type, dv.operator, dv.formula1, dv.formula2) == ("whole", "between", "1", str(len(data_rows)))
+    for f in spec.fields:
+        if f.kind in ("date", "list"):
+            dv = validation_at(wb[f.sheet], f.ref)
+            assert dv.type == f.kind
+    if kind == "unit":
+        bonus = spec.grids[1]
+        for r in [r for r, i in body(form, bonus) if is_data_row(i)]:
+            assert validation_at(wb[bonus.sheet], cell_ref(r, bonus.col("kind"))).type == "list"
+            dv = validation_at(wb[bonus.sheet], cell_ref(r, bonus.col("points")))
+            assert (dv.type, dv.formula1) == ("decimal", "0")
+
+
+@requires_soffice
+@pytest.mark.parametrize("kind", KINDS)
+def test_pdf_shows_the_form(cases, city, kind):
+    text = pdf_text(cases[kind].pdf)
+    assert TITLES[kind] in text
+    assert "填表说明" in text
+    assert f"{city.scheme.settings.year}年度" in text
+
+
+@requires_soffice
+@pytest.mark.xfail(reason="填表说明's single 100-character column is wider than the A4 page in LibreOffice when "
+                          "Calibri is absent (its stand-in has wider digits); LibreOffice cannot split a column "
+                          "across pages, so fit-to-width does not shrink it and long lines are cut at the right edge")
+@pytest.mark.parametrize("kind", KINDS)
+def test_pdf_shows_instructions_in_full(cases, kind):
+    def squash(text: str) -> str:  # the PDF breaks lines where the cell wraps them
+        return re.sub(r"\s+", "", text)
+
+    text = squash(pdf_text(cases[kind].pdf))
+    lines = [row[0] for row in FormFile(cases[kind].filled).rows("填表说明") if row and row[0]]
+    cut = [line for line in lines if squash(line) not in text]
+    assert not cut, f"instruction lines cut off in the PDF: {cut}"
+
+
+# ------------------------------------------------------------------------------ the module, without forms
+
+
+def test_convert_needs_libreoffice(monkeypatch, tmp_path):
+    monkeypatch.setattr(soffice.shutil, "which", lambda name: None)
+    with pytest.raises(RuntimeError, match="未找到 LibreOffice"):
+        soffice.convert(tmp_path / "a.xlsx", "xlsx", tmp_path / "out")
+
+
+def test_convert_refuses_to_overwrite_the_source(tmp_path):
+    with pytest.raises(ValueError, match="输出文件夹"):
+        soffice.convert(tmp_path / "a.xlsx", "xlsx", tmp_path)
+    with pytest.raises(ValueError, match="不支持"):
+        soffice.convert(tmp_path / "a.xlsx", "ods", tmp_path / "out")
+
+
+@requires_soffice
+def test_convert_reports_a_failure(tmp_path):
+    bad = tmp_path / "bad.xlsx"
+    bad.write_bytes(b"not a workbook")
+    with pytest.raises(RuntimeError, match="LibreOffice 转换失败"):
+        soffice.convert(bad, "xlsx", tmp_path / "out")

@@ -1,0 +1,242 @@
+"""collect: read every returned file, check it, gather all marks into one long table.
+
+Each file is looked at once and gets a receipt (sha256, time, verdict); a bad file never stops the run.
+A form is identified by its signed meta sheet, not by its file name. When two files carry the same form,
+the newer one is used and the older is listed as superseded. Submissions are only ever read.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Callable
+
+import pandas as pd
+
+from .forms import KINDS, SPECS
+from .forms.reader import FormError, FormFile, definitions, read_meta
+from .forms.reading import ERROR, WARNING, Issue, Mark, Reading, diagnose
+from .intake import Rejected, inspect
+from .officebook import OfficeBook
+from .scheme import Period, Scheme, load_scheme
+
+Progress = Callable[[int, int], None]
+
+STATUS_SHEET, ISSUES_SHEET, MARKS_SHEET = "提交情况", "校验问题", "汇总数据"
+STATUS_COLUMNS = ["表格类型", "接收方代码", "接收方名称", "状态", "文件", "接收时间", "问题数", "SHA256"]
+ISSUE_COLUMNS = ["文件", "工作表", "单元格", "问题", "处理建议", "级别"]
+MARK_COLUMNS = ["单位代码", "单位名称", "考评期", "来源", "指标代码", "评价者", "项目", "值", "文件", "工作表", "单元格"]
+
+RECEIVED, LATE, MISSING, REJECTED, SUPERSEDED, IGNORED = "已收到", "逾期", "缺交", "退回", "被替代", "已忽略"
+
+
+@dataclass
+class Outcome:
+    """What one file turned out to be."""
+
+    path: Path
+    name: str  # path relative to the submission folder, as shown to the user
+    sha256: str
+    received: datetime
+    verdict: str = RECEIVED  # RECEIVED / REJECTED / SUPERSEDED / IGNORED
+    kind: str = ""
+    recipient: str = ""
+    marks: list[Mark] = field(default_factory=list)
+    issues: list[Issue] = field(default_factory=list)
+
+
+@dataclass
+class CollectResult:
+    folder: Path
+    outcomes: list[Outcome]
+    status: pd.DataFrame
+    issues: pd.DataFrame
+    marks: pd.DataFrame
+
+    def summary(self) -> str:
+        counts = self.status["状态"].value_counts()
+        parts = [f"{k} {counts[k]} 份" for k in (RECEIVED, LATE, MISSING, REJECTED, SUPERSEDED, IGNORED) if k in counts]
+        errors = int((self.issues["级别"] == ERROR).sum()) if len(self.issues) else 0
+        return (f"读取 {len(self.outcomes)} 个文件：{'，'.join(parts)}；汇总 {len(self.marks)} 条数据；"
+                f"发现 {len(self.issues)} 个问题（其中错误 {errors} 个），详见“{ISSUES_SHEET}”工作表。")
+
+
+def submission_folder(book: OfficeBook, scheme: Scheme) -> Path:
+    base = Path(scheme.settings.submit_dir)
+    return base if base.is_absolute() else book.folder / base
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def read_submission(path: Path, name: str, scheme: Scheme, period: Period) -> Outcome:
+    """Check one file and read its marks; every problem becomes an Issue, nothing is raised."""
+    stat = path.stat()
+    out = Outcome(path, name, _sha256(path), datetime.fromtimestamp(stat.st_mtime).replace(microsecond=0))
+
+    def reject(sheet: str, cell: str, problem: str, action: str) -> Outcome:
+        out.verdict = REJECTED
+        out.marks = []
+        out.issues.append(Issue(name, sheet, cell, problem, action))
+        return out
+
+    try:
+        intake = inspect(path)
+        form = FormFile(path)
+        meta = read_meta(form)
+    except Rejected as e:
+        return reject("", "", str(e), "请按提示处理后重新发送。")
+    except FormError as e:
+        return reject(e.sheet, e.cell, str(e), "请使用下发的原始表格填写后重新发送。")
+    except Exception as e:  # an unreadable workbook must not stop the others
+        return reject("", "", f"文件无法读取：{type(e).__name__}。", "请用 Excel 或 WPS 打开确认无误后另存为 .xlsx 重新发送。")
+    out.kind, out.recipient = meta.kind, meta.recipient
+    spec, module = SPECS[meta.kind], KINDS[meta.kind]
+    known = {r.code: r for r in module.recipients(scheme)}
+    if meta.year != str(scheme.settings.year) or meta.period != period.name:
+        return reject("", "", f"这是 {meta.year} 年度“{meta.period}”的表格，本次收集的是 {scheme.settings.year} 年度“{period.name}”。",
+                      "请填写本期下发的表格。")
+    if meta.recipient not in known:
+        return reject("", "", f"表格的接收方“{meta.recipient_name}（{meta.recipient}）”不在当前考评台账中。",
+                      "请与绩效办联系确认。")
+    try:
+        signed = meta.verify(scheme.settings.key, definitions(form, spec, meta))
+    except FormError as e:
+        return reject(e.sheet, e.cell, str(e), "请使用下发的原始表格填写后重新发送。")
+    if not signed:
+        grids = {g.sheet: g for g in spec.grids}
+        found = diagnose(form, grids, meta, module.expected(scheme, meta.recipient))
+        action = "锁定内容不得修改。请使用下发的原始表格重新填写后发送。"
+        if not found:
+            found = [("", "", "表格的校验信息与内容不符：可能复制了其他单位的表格，或改动了隐藏的校验信息。")]
+        for sheet, cell, problem in found:
+            out.issues.append(Issue(name, sheet, cell, problem, action))
+        return reject("", "", "签名校验未通过，表格被改动过，整份退回。", action)
+    sheets = {g.sheet for g in spec.grids} | {f.sheet for f in spec.fields}
+    rd = Reading(scheme, form, meta, name, {s: intake.formula_cells(s) for s in sheets})
+    module.read_marks(rd)
+    out.marks, out.issues = rd.marks, rd.issues
+    return out
+
+
+def list_files(folder: Path) -> list[tuple[Path, str]]:
+    if not folder.exists():
+        return []
+    files = [p for p in folder.rglob("*") if p.is_file()]
+    return sorted((p, p.relative_to(folder).as_posix()) for p in files)
+
+
+_state: tuple[Scheme, Period] | None = None
+
+
+def _init(scheme: Scheme, period: Period) -> None:
+    global _state
+    _state = (scheme, period)
+
+
+def _read(item: tuple[Path, str]) -> Outcome:
+    path, name = item
+    if path.name.startswith(("~$", ".")):
+        stat = path.stat()
+        return Outcome(path, name, _sha256(path), datetime.fromtimestamp(stat.st_mtime).replace(microsecond=0),
+                       verdict=IGNORED, issues=[Issue(name, "", "", "临时文件或隐藏文件（如 Excel 打开时产生的 ~$ 文件），已忽略。",
+                                                     "无需处理。", WARNING)])
+    return read_submission(path, name, *_state)
+
+
+def read_all(scheme: Scheme, period: Period, files: list[tuple[Path, str]], progress: Progress | None = None,
+             workers: int | None = None) -> list[Outcome]:
+    total = len(files)
+    workers = workers if workers is not None else (min(os.cpu_count() or 1, 8) if total >= 60 else 1)
+    outcomes: list[Outcome] = []
+    if workers <= 1:
+        _init(scheme, period)
+        for item in files:
+            outcomes.append(_read(item))
+            if progress:
+                progress(len(outcomes), total)
+        return outcomes
+    with ProcessPoolExecutor(workers, initializer=_init, initargs=(scheme, period)) as pool:
+        for outcome in pool.map(_read, files, chunksize=max(1, min(32, total // (workers * 4) or 1))):
+            outcomes.append(outcome)
+            if progress:
+                progress(len(outcomes), total)
+    return outcomes
+
+
+def supersede(outcomes: list[Outcome]) -> None:
+    """Of several accepted files for the same form, the newest is used; the others are marked superseded."""
+    groups: dict[tuple[str, str], list[Outcome]] = {}
+    for o in outcomes:
+        if o.verdict == RECEIVED:
+            groups.setdefault((o.kind, o.recipient), []).append(o)
+    for group in groups.values():
+        if len(group) < 2:
+            continue
+        group.sort(key=lambda o: (o.received, o.name))
+        newest = group[-1]
+        for old in group[:-1]:
+            old.verdict = SUPERSEDED
+            old.marks = []
+            old.issues = [Issue(old.name, "", "", f"同一份表格收到多个文件，此文件已被较新的“{newest.name}”替代。",
+                                "无需处理；如需以此文件为准，请删除较新的文件后重新收集。", WARNING)]
+
+
+def _deadline(scheme: Scheme, period: Period) -> date | None:
+    text = period.deadline or scheme.settings.deadline
+    try:
+        return date.fromisoformat(text[:10]) if text else None
+    except ValueError:
+        return None
+
+
+def tables(scheme: Scheme, period: Period, outcomes: list[Outcome]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The three sheets collect writes: status of every expected form and file, issues, marks."""
+    deadline = _deadline(scheme, period)
+    used = {(o.kind, o.recipient): o for o in outcomes if o.verdict == RECEIVED}
+    status = []
+    for kind, module in KINDS.items():
+        label = SPECS[kind].folder
+        for r in module.recipients(scheme):
+            o = used.get((kind, r.code))
+            if o is None:
+                status.append([label, r.code, r.name, MISSING, None, None, None, None])
+            else:
+                late = deadline is not None and o.received.date() > deadline
+                status.append([label, r.code, r.name, LATE if late else RECEIVED, o.name, o.received, len(o.issues), o.sha256])
+    names = {(k, r.code): r.name for k, m in KINDS.items() for r in m.recipients(scheme)}
+    for o in outcomes:
+        if o.verdict != RECEIVED:
+            label = SPECS[o.kind].folder if o.kind else None
+            status.append([label, o.recipient or None, names.get((o.kind, o.recipient)), o.verdict, o.name,
+                           o.received, len(o.issues), o.sha256])
+    status_df = pd.DataFrame(status, columns=STATUS_COLUMNS)
+    issues_df = pd.DataFrame([[i.file, i.sheet or None, i.cell or None, i.problem, i.action, i.severity]
+                              for o in outcomes for i in o.issues], columns=ISSUE_COLUMNS)
+    unit_names = {u.code: u.name for u in scheme.units}
+    marks_df = pd.DataFrame([[m.unit, unit_names.get(m.unit), m.period, m.source, m.indicator or None, m.rater,
+                              m.item, m.value, m.file, m.sheet, m.cell]
+                             for o in outcomes for m in o.marks], columns=MARK_COLUMNS)
+    return status_df, issues_df, marks_df
+
+
+def collect(book: OfficeBook, source: Path | None = None, period: str | None = None,
+            progress: Progress | None = None, workers: int | None = None, write: bool = True) -> CollectResult:
+    scheme = load_scheme(book)
+    p = scheme.period(period)
+    folder = Path(source) if source else submission_folder(book, scheme)
+    files = list_files(folder)
+    outcomes = read_all(scheme, p, files, progress, workers)
+    supersede(outcomes)
+    status, issues, marks = tables(scheme, p, outcomes)
+    if write:
+        book.write_sheets({STATUS_SHEET: status, ISSUES_SHEET: issues, MARKS_SHEET: marks})
+    return CollectResult(folder, outcomes, status, issues, marks)

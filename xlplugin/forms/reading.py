@@ -1,0 +1,174 @@
+"""What reading a returned form produces: marks (one value each) and issues (one problem each), both
+naming file, sheet and cell. Each form kind's `read_marks` works through a `Reading`."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..scheme import Scheme
+from ..values import NotANumber, clean_text, parse_date, parse_number
+from .layout import BodyRow, Field, Grid, canonical, cell_ref
+from .meta import Meta
+from .reader import FormFile, is_data_row
+
+ERROR, WARNING = "错误", "提醒"
+
+
+@dataclass(frozen=True)
+class Mark:
+    unit: str
+    period: str
+    source: str  # 自评 / 考评部门 / 评议 / 领导
+    indicator: str  # indicator code, or "" for a unit-level value
+    rater: str  # who gave it: the unit itself, an evaluator, a rater group, a leader (code)
+    item: str  # what it is: 自评得分, 考评得分, 评议等次, 名次, 情况说明, …
+    value: object
+    file: str
+    sheet: str
+    cell: str
+
+
+@dataclass(frozen=True)
+class Issue:
+    file: str
+    sheet: str
+    cell: str
+    problem: str
+    action: str
+    severity: str = ERROR
+
+
+@dataclass
+class Reading:
+    """One verified form being read: collects marks and issues with their places."""
+
+    scheme: Scheme
+    form: FormFile
+    meta: Meta
+    file: str
+    formula_cells: dict[str, set[str]]
+    marks: list[Mark] = field(default_factory=list)
+    issues: list[Issue] = field(default_factory=list)
+
+    def issue(self, sheet: str, cell: str, problem: str, action: str, severity: str = ERROR) -> None:
+        self.issues.append(Issue(self.file, sheet, cell, problem, action, severity))
+
+    def mark(self, unit: str, source: str, indicator: str, item: str, value, sheet: str, cell: str) -> None:
+        if value is not None:
+            self.marks.append(Mark(unit, self.meta.period, source, indicator, self.meta.recipient, item, value,
+                                   self.file, sheet, cell))
+
+    def rows(self, grid: Grid) -> list[tuple[int, str, dict]]:
+        out = []
+        for sheet, row, ident in self.meta.rows:
+            if sheet == grid.sheet and is_data_row(ident):
+                out.append((row, ident, {c.key: self.form.cell(sheet, row, i) for i, c in enumerate(grid.columns)}))
+        return out
+
+    def _raw(self, sheet: str, ref: str, value):
+        if ref in self.formula_cells.get(sheet, ()):
+            self.issue(sheet, ref, "单元格中是公式，不是填写的值。", "请直接填写数值或文字，不要使用公式。")
+            return None
+        return value
+
+    def number(self, sheet: str, ref: str, value, label: str, *, required: bool, maximum: float | None = None,
+               minimum: float = 0.0) -> float | None:
+        """A number from an input cell: normalised when unambiguous, else reported (and left out)."""
+        value = self._raw(sheet, ref, value)
+        try:
+            number, was_text = parse_number(value)
+        except NotANumber:
+            self.issue(sheet, ref, f"{label}“{value}”不是明确的数字。", f"请填写一个数字（如 {maximum or 1:g}），不要带文字。")
+            return None
+        if number is None:
+            if required:
+                self.issue(sheet, ref, f"{label}未填写。", f"请填写{label}。")
+            return None
+        if was_text and canonical(number) != str(value).strip():
+            self.issue(sheet, ref, f"{label}“{value}”是文本，已按数字 {number:g} 读取。", "今后请直接填写数字。", WARNING)
+        if number < minimum or (maximum is not None and number > maximum):
+            top = f"{maximum:g}" if maximum is not None else "∞"
+            self.issue(sheet, ref, f"{label} {number:g} 超出范围（{minimum:g}～{top}）。", f"请填写 {minimum:g} 至 {top} 之间的数。")
+            return None
+        return number
+
+    def text(self, sheet: str, ref: str, value, label: str, *, required: bool = False) -> str | None:
+        value = self._raw(sheet, ref, value)
+        text, cut = clean_text(value)
+        if text is None and required:
+            self.issue(sheet, ref, f"{label}未填写。", f"请填写{label}。")
+        if cut:
+            self.issue(sheet, ref, f"{label}过长，只保留了前 {len(text)} 个字。", "请精简内容，详细材料可作为附件。", WARNING)
+        return text
+
+    def choice(self, sheet: str, ref: str, value, label: str, options: list[str], *, required: bool) -> str | None:
+        text = self.text(sheet, ref, value, label, required=required)
+        if text is not None and text not in options:
+            self.issue(sheet, ref, f"{label}“{text}”不是可选项。", f"请从下拉列表中选择：{'、'.join(options)}。")
+            return None
+        return text
+
+    def field(self, f: Field):
+        return self.form.cell(f.sheet, f.row, f.col)
+
+    def date(self, f: Field, *, required: bool):
+        value = self._raw(f.sheet, f.ref, self.field(f))
+        if value is None:
+            if required:
+                self.issue(f.sheet, f.ref, f"{f.label}未填写。", f"请填写{f.label}。")
+            return None
+        try:
+            return parse_date(value).isoformat()
+        except (ValueError, TypeError):
+            self.issue(f.sheet, f.ref, f"{f.label}“{value}”不是有效日期。", "请按 年-月-日 填写，如 2027-01-10。")
+            return None
+
+
+def diagnose(form: FormFile, grids: dict[str, Grid], meta: Meta, expected: dict[str, list[BodyRow]]) -> list[tuple[str, str, str]]:
+    """Why a signature does not verify, as (sheet, cell, problem), by comparing the form with the rows the
+    current scheme gives this recipient: rows deleted, inserted or reordered, definition cells changed."""
+    found: list[tuple[str, str, str]] = []
+    for sheet, rows in expected.items():
+        grid = grids[sheet]
+        data = [b for b in rows if is_data_row(b.id)]
+        want = [b.id for b in data]
+        first = grid.header_row + 1
+        raw = form.rows(sheet) if sheet in form.sheet_names else []
+        labels = {canonical(b.label) for b in rows if not is_data_row(b.id)}
+        wanted = set(want)
+        present: list[tuple[int, str]] = []  # (0-based row, id) of rows that hold an expected data row
+        others: list[int] = []  # rows with content that is neither a data row nor a known label
+        for r in range(first, len(raw)):
+            values = {c.key: form.cell(sheet, r, i) for i, c in enumerate(grid.columns)}
+            if all(v is None for v in values.values()) or canonical(form.cell(sheet, r, 0)) in labels:
+                continue
+            ident = grid.id_of(values)
+            (present.append((r, ident)) if ident in wanted else others.append(r))
+        got = [i for _, i in present]
+        for ident in want:
+            if ident not in got:
+                found.append((sheet, "", f"“{ident}”所在的行被删除或改动了。"))
+        if present:
+            span = (present[0][0], present[-1][0])
+            for r in others:
+                if span[0] < r < span[1]:
+                    found.append((sheet, cell_ref(r, 0), f"第 {r + 1} 行不是下发表格中的行（插入或改动了行）。"))
+        if [i for i in got if i in wanted] != [i for i in want if i in got]:
+            found.append((sheet, "", "行的顺序被调整过。"))
+        where = {ident: r for r, ident in present}
+        moved = False
+        for body in data:
+            r = where.get(body.id)
+            if r is None:
+                continue
+            signed_row = next((row for s, row, i in meta.rows if s == sheet and i == body.id), None)
+            if signed_row is not None and signed_row != r and not moved:
+                moved = True  # one message: every row after an insertion moves too
+                found.append((sheet, cell_ref(r, 0), f"“{body.id}”从第 {signed_row + 1} 行移到了第 {r + 1} 行（插入、删除或调整了行）。"))
+            for i, col in enumerate(grid.columns):
+                if col.role != "def":
+                    continue
+                have = canonical(form.cell(sheet, r, i))
+                should = canonical(body.values.get(col.key))
+                if have != should:
+                    found.append((sheet, cell_ref(r, i), f"锁定的“{col.header}”被改为“{have}”（应为“{should}”）。"))
+    return found

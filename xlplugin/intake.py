@@ -1,0 +1,132 @@
+"""First look at a returned file, before any spreadsheet parser touches it: is it really an .xlsx, and is
+it safe to parse? Submissions are untrusted: this module bounds what is decompressed and refuses what a
+spreadsheet parser should never see (macros, encrypted or legacy containers, DTDs, zip bombs)."""
+from __future__ import annotations
+
+import re
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+MAX_FILE_BYTES = 30 * 1024 * 1024
+MAX_MEMBERS = 2_000
+MAX_UNCOMPRESSED = 200 * 1024 * 1024
+MAX_RATIO = 200  # uncompressed/compressed per member; spreadsheet XML compresses ~10-30x
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ZIP_MAGIC = b"PK\x03\x04"
+_FORMULA_CELL = re.compile(rb'<c r="([A-Z]+[0-9]+)"[^>]*>\s*<f[ >/]')
+
+
+class Rejected(Exception):
+    """The file is not one we can read; the message says why and what to do, in Chinese."""
+
+
+@dataclass
+class Intake:
+    path: Path
+    sheet_parts: dict[str, str]  # sheet name → zip member of its XML
+
+    def formula_cells(self, sheet: str) -> set[str]:
+        """Cells holding a formula on a sheet (their cached results are never trusted)."""
+        member = self.sheet_parts.get(sheet)
+        if not member:
+            return set()
+        with zipfile.ZipFile(self.path) as z:
+            data = z.read(member)
+        return {m.decode() for m in _FORMULA_CELL.findall(data)}
+
+
+def _sniff(head: bytes, path: Path) -> str:
+    if head.startswith(b"%PDF"):
+        return "这是 PDF 文件"
+    if head[:4] in (b"\x89PNG", b"\xff\xd8\xff\xe0", b"\xff\xd8\xff\xe1") or head.startswith(b"\xff\xd8"):
+        return "这是图片文件"
+    if head.lstrip().startswith((b"<html", b"<!DOCTYPE html", b"<?xml")):
+        return "这是网页或 XML 文件"
+    try:
+        head.decode("utf-8")
+        return "这是文本文件（如 CSV）"
+    except UnicodeDecodeError:
+        return "无法识别的文件格式"
+
+
+def inspect(path: Path) -> Intake:
+    """Check the container; raise Rejected with a Chinese reason, or return what the reader needs."""
+    size = path.stat().st_size
+    if size == 0:
+        raise Rejected("文件是空的（0 字节），可能在发送或保存时出错。请重新保存后发送。")
+    if size > MAX_FILE_BYTES:
+        raise Rejected(f"文件过大（{size / 1024 / 1024:.0f} MB），超过 {MAX_FILE_BYTES // 1024 // 1024} MB 上限。"
+                       "请删除嵌入的图片或附件后重新发送。")
+    with open(path, "rb") as fh:
+        head = fh.read(4096)
+    if head.startswith(OLE_MAGIC):
+        with open(path, "rb") as fh:
+            blob = fh.read(min(size, 1024 * 1024))
+        if "EncryptionInfo".encode("utf-16-le") in blob or b"EncryptedPackage" in blob \
+                or "EncryptedPackage".encode("utf-16-le") in blob:
+            raise Rejected("文件设置了打开密码（已加密），无法读取。请取消密码后另存为 .xlsx 重新发送。")
+        raise Rejected("这是旧版 Excel 格式（.xls）。请在 Excel 或 WPS 中“另存为” Excel 工作簿（.xlsx）后重新发送。")
+    if not head.startswith(ZIP_MAGIC):
+        raise Rejected(f"不是 Excel 工作簿（{_sniff(head, path)}），可能是把其他文件改了扩展名。请发送下发的 .xlsx 表格。")
+    try:
+        z = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError):
+        raise Rejected("文件已损坏或不完整（可能下载或传输时中断）。请重新保存后发送。") from None
+    with z:
+        infos = z.infolist()
+        names = {i.filename for i in infos}
+        if len(infos) > MAX_MEMBERS:
+            raise Rejected("文件结构异常（包含的部件过多），已拒收。")
+        total = 0
+        for info in infos:
+            total += info.file_size
+            if info.compress_size and info.file_size / info.compress_size > MAX_RATIO and info.file_size > 1024 * 1024:
+                raise Rejected("文件结构异常（压缩比异常，疑似“压缩炸弹”），已拒收。")
+        if total > MAX_UNCOMPRESSED:
+            raise Rejected("文件解压后过大，已拒收。")
+        if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
+            raise Rejected("这不是 Excel 工作簿（.xlsx）：缺少工作簿结构。可能是 Word/WPS 文档或其他压缩包改了扩展名。")
+        try:
+            types = z.read("[Content_Types].xml")
+            if "xl/vbaProject.bin" in names or b"macroEnabled" in types:
+                raise Rejected("文件含有宏（.xlsm/.xlam）。为安全起见不予读取，请另存为不含宏的 Excel 工作簿（.xlsx）后重新发送。")
+            sheet_parts = _sheet_parts(z)
+            for member in set(sheet_parts.values()) | {"xl/sharedStrings.xml", "xl/workbook.xml"}:
+                # a DTD (and so an entity bomb) can only sit in the prolog: the first 4 KB are enough
+                if member in names and re.search(rb"<!(DOCTYPE|ENTITY)", z.open(member).read(4096)):
+                    raise Rejected("文件包含不允许的 XML 声明（DTD/实体），已拒收。")
+            bad = z.testzip()
+        except (zipfile.BadZipFile, OSError, EOFError, KeyError):
+            raise Rejected("文件已损坏或不完整（可能下载或传输时中断）。请重新保存后发送。") from None
+        if bad:
+            raise Rejected("文件已损坏（部分内容校验失败）。请重新保存后发送。")
+    return Intake(path, sheet_parts)
+
+
+def _sheet_parts(z: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name → XML part, from workbook.xml and its relationships."""
+    wb = z.read("xl/workbook.xml").decode("utf-8", "replace")
+    rels = z.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace") if "xl/_rels/workbook.xml.rels" in z.namelist() else ""
+    targets = {}
+    for m in re.finditer(r"<Relationship\b[^>]*>", rels):
+        tag = m.group(0)
+        rid = re.search(r'Id="([^"]+)"', tag)
+        target = re.search(r'Target="([^"]+)"', tag)
+        if rid and target:
+            t = target.group(1)
+            targets[rid.group(1)] = t.lstrip("/") if t.startswith("/") else "xl/" + t
+    out = {}
+    for m in re.finditer(r"<(?:\w+:)?sheet\b[^>]*>", wb):
+        tag = m.group(0)
+        name = re.search(r'name="([^"]+)"', tag)
+        rid = re.search(r'r:id="([^"]+)"|\bid="([^"]+)"', tag)
+        if name and rid:
+            key = rid.group(1) or rid.group(2)
+            if key in targets:
+                out[_unescape(name.group(1))] = targets[key]
+    return out
+
+
+def _unescape(text: str) -> str:
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&apos;", "'").replace("&amp;", "&")

@@ -1,0 +1,74 @@
+"""Turning what a clerk typed into a number: normalise what is unambiguous, refuse what is not."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date, datetime
+
+MAX_TEXT = 2_000  # characters kept from one cell; a longer text is cut and reported
+
+_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+_GROUPED = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
+
+
+class NotANumber(ValueError):
+    pass
+
+
+def parse_number(value) -> tuple[float | None, bool]:
+    """(number, was_text). None for an empty cell; NotANumber for text that is not unambiguously a number.
+
+    Accepted: numbers; text with surrounding spaces, full-width digits/point/percent ("９５．５"),
+    thousands separators ("1,234.5"), a trailing percent sign ("95%" → 95, the unit is in its own column).
+    Refused: "约80", "待定", "80-90", "1,23" and the like — the clerk must say what they mean.
+    """
+    if value is None:
+        return None, False
+    if isinstance(value, bool):
+        raise NotANumber(str(value))
+    if isinstance(value, (int, float)):
+        return float(value), False
+    if isinstance(value, (datetime, date)):
+        raise NotANumber(str(value))
+    text = unicodedata.normalize("NFKC", str(value)).strip().replace(" ", "")
+    if text == "":
+        return None, True
+    if text.endswith("%"):
+        text = text[:-1]
+    if _GROUPED.match(text):
+        text = text.replace(",", "")
+    if not _NUMBER.match(text):
+        raise NotANumber(str(value))
+    return float(text), True
+
+
+def clean_text(value) -> tuple[str | None, bool]:
+    """Text of a cell as kept in the marks (never a formula: it is written back as text). (text, was_cut)."""
+    if value is None:
+        return None, False
+    if isinstance(value, float) and value.is_integer():
+        text = str(int(value))
+    elif isinstance(value, (datetime, date)):
+        text = value.strftime("%Y-%m-%d")
+    else:
+        text = str(value).strip()
+    if text == "":
+        return None, False
+    if len(text) > MAX_TEXT:
+        return text[:MAX_TEXT], True
+    return text, False
+
+
+def parse_date(value) -> date | None:
+    """A date typed or picked: a real date cell, or text like 2027-01-10 / 2027年1月10日 / 2027/1/10."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = unicodedata.normalize("NFKC", str(value)).strip()
+    m = re.match(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$", text)
+    if not m:
+        raise ValueError(text)
+    return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
