@@ -12,7 +12,8 @@ unit in 7 dimensions x 2-3 levels, points adding up to the base of 100) and meas
      object for every cell (the naive way), single process, on a subset, extrapolated to all units.
 
 Run:  .venv/bin/python benchmarks/bench_generate.py [--units 1000] [--single-sample 100]
-                                                    [--baseline-sample 50] [--profile N]
+                                                    [--baseline-sample 50] [--profile N] [--keep DIR]
+      (smoke run: --units 50, about 10 s; the samples shrink with --units unless given)
 It always exits 0 (it is a report). Every figure printed is a measurement of this run, or a linear
 extrapolation of one where it says so.
 """
@@ -473,12 +474,20 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--units", type=int, default=TARGET_UNITS, help="units (= unit forms), default 1000")
     ap.add_argument("--indicators", type=int, default=120, help="indicators per unit, default 120")
-    ap.add_argument("--single-sample", type=int, default=100, help="forms timed single-process with xlplugin")
-    ap.add_argument("--baseline-sample", type=int, default=50, help="forms timed with the naive openpyxl baseline")
+    ap.add_argument("--single-sample", type=int, default=None,
+                    help="forms timed single-process with xlplugin (default: 100, fewer for small --units)")
+    ap.add_argument("--baseline-sample", type=int, default=None,
+                    help="forms timed with the naive openpyxl baseline (default: 50, fewer for small --units)")
     ap.add_argument("--workers", type=int, default=None, help="pass workers to write_forms (default: its own choice)")
     ap.add_argument("--profile", type=int, default=0, metavar="N", help="also cProfile N xlplugin forms and print hotspots")
     ap.add_argument("--keep", type=Path, default=None, help="write into this folder and keep the files")
     args = ap.parse_args(argv)
+    if args.units < 1 or args.indicators < 1:
+        ap.error("--units and --indicators must be at least 1")
+    if args.single_sample is None:
+        args.single_sample = min(100, max(5, args.units // 10))
+    if args.baseline_sample is None:
+        args.baseline_sample = min(50, max(3, args.units // 20))
 
     cpus = os.cpu_count() or 1
     try:
@@ -502,11 +511,15 @@ def main(argv=None) -> int:
 
         # 1. xlplugin, its own path (process pool chosen by write_forms), every unit
         folder = root / "xlplugin"
+        c0 = os.times()
         t0 = time.perf_counter()
         jobs = generate.plan(scheme, period, folder, kinds=["unit"])
         t_plan = time.perf_counter() - t0
         paths = generate.write_forms(scheme, period, jobs, workers=args.workers)
         t_total = time.perf_counter() - t0
+        c1 = os.times()
+        cpu_total = (c1.user - c0.user + c1.system - c0.system
+                     + c1.children_user - c0.children_user + c1.children_system - c0.children_system)
         written = sum(1 for p in paths if p.is_file())
         size = sum(p.stat().st_size for p in paths) / max(len(paths), 1)
         workers = args.workers if args.workers is not None else (min(cpus, 8) if len(jobs) >= 40 else 1)
@@ -516,7 +529,9 @@ def main(argv=None) -> int:
         single_dir = root / "xlplugin_single"
         sub = generate.plan(scheme, period, single_dir, kinds=["unit"])[: n_single + 1]
         generate.write_forms(scheme, period, sub[:1], workers=1)
+        c0 = time.process_time()
         _, t_single = timed(generate.write_forms, scheme, period, sub[1:], workers=1)
+        cpu_single = time.process_time() - c0
         n_single = len(sub) - 1
         ms_single = 1000 * t_single / n_single if n_single else float("nan")
 
@@ -525,10 +540,12 @@ def main(argv=None) -> int:
         base_dir = root / "baseline_openpyxl"
         units = scheme.units[: n_base + 1]
         baseline_write(scheme, period, units[0], base_dir / "warmup.xlsx")
+        c0 = time.process_time()
         t0 = time.perf_counter()
         for u in units[1:]:
             baseline_write(scheme, period, u, base_dir / f"{u.code}.xlsx")
         t_base = time.perf_counter() - t0
+        cpu_base = time.process_time() - c0
         n_base = len(units) - 1
         ms_base = 1000 * t_base / n_base if n_base else float("nan")
         base_size = sum(p.stat().st_size for p in base_dir.glob("U*.xlsx")) / max(n_base, 1)
@@ -539,12 +556,13 @@ def main(argv=None) -> int:
         print()
         print(f"Forms written (xlplugin, parallel path): {written} of {n} unit forms, {size / 1024:.0f} KiB each on average")
         print(f"xlplugin total for {n} forms (plan + write_forms, {workers} worker processes, pool start-up included): "
-              f"{t_total:.2f} s  (plan {t_plan * 1000:.0f} ms; {1000 * t_total / max(n, 1):.1f} ms/form wall-clock)")
+              f"{t_total:.2f} s  (plan {t_plan * 1000:.0f} ms; {1000 * t_total / max(n, 1):.1f} ms/form wall-clock; "
+              f"CPU used {cpu_total:.1f} s = {100 * cpu_total / t_total / usable:.0f}% of {usable} cores)")
         print(f"xlplugin single-process: {ms_single:.1f} ms/form  (measured on {n_single} forms, {t_single:.2f} s, "
-              f"after 1 warm-up form)")
+              f"after 1 warm-up form; CPU {cpu_single:.2f} s)")
         print(f"Baseline naive openpyxl (new Font/Border/PatternFill/Alignment per cell), single-process: "
               f"{ms_base:.1f} ms/form  (measured on {n_base} forms, {t_base:.2f} s, after 1 warm-up form; "
-              f"{base_size / 1024:.0f} KiB each)")
+              f"CPU {cpu_base:.2f} s; {base_size / 1024:.0f} KiB each)")
         print(f"Baseline for {n} forms: {base_extrapolated:.1f} s  — EXTRAPOLATED linearly from {n_base} forms, not measured")
         print(f"Content check (indicator sheet, xlplugin vs baseline, same unit): {check}")
         print(f"Ratio baseline / xlplugin, both single-process: {ms_base / ms_single:.1f}x")
@@ -568,15 +586,12 @@ def main(argv=None) -> int:
             profiler.enable()
             generate.write_forms(scheme, period, prof_jobs, workers=1)
             profiler.disable()
-            out = io.StringIO()
-            stats = pstats.Stats(profiler, stream=out).strip_dirs()
-            print(f"\ncProfile of {k} xlplugin forms, single-process (top 20 by own time):")
-            stats.sort_stats("tottime").print_stats(20)
-            print(out.getvalue().split("\n", 1)[1] if "\n" in out.getvalue() else out.getvalue())
-            out.truncate(0), out.seek(0)
-            stats.sort_stats("cumulative").print_stats(25)
-            print(f"cProfile of {k} forms (top 25 by cumulative time):")
-            print(out.getvalue())
+            for order, top in (("tottime", 20), ("cumulative", 25)):
+                out = io.StringIO()
+                pstats.Stats(profiler, stream=out).strip_dirs().sort_stats(order).print_stats(top)
+                print(f"\ncProfile of {k} xlplugin forms, single-process, top {top} by {order} "
+                      f"(profiler overhead inflates the times ~3x):")
+                print(out.getvalue().strip())
         if args.keep:
             print(f"Files kept in {root}")
     return 0

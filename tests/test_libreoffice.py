@@ -118,7 +118,7 @@ def same(got, typed) -> bool:
 
 
 def pdf_text(pdf: Path) -> str:
-    return subprocess.run(["pdftotext", "-enc", "UTF-8", str(pdf), "-"], capture_output=True, text=True,
+    return subprocess.run(["pdftotext", "-layout", "-enc", "UTF-8", str(pdf), "-"], capture_output=True, text=True,
                           check=True, timeout=60).stdout
 
 
@@ -297,9 +297,6 @@ def test_pdf_shows_the_form(cases, city, kind):
 
 
 @requires_soffice
-@pytest.mark.xfail(reason="填表说明's single 100-character column is wider than the A4 page in LibreOffice when "
-                          "Calibri is absent (its stand-in has wider digits); LibreOffice cannot split a column "
-                          "across pages, so fit-to-width does not shrink it and long lines are cut at the right edge")
 @pytest.mark.parametrize("kind", KINDS)
 def test_pdf_shows_instructions_in_full(cases, kind):
     def squash(text: str) -> str:  # the PDF breaks lines where the cell wraps them

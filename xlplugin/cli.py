@@ -51,6 +51,23 @@ def cmd_generate(args) -> int:
     return 0
 
 
+def cmd_collect(args) -> int:
+    from .collect import collect
+    from .officebook import FileOfficeBook
+
+    result = collect(FileOfficeBook(args.office), Path(args.source) if args.source else None, args.period,
+                     progress=_progress("收集表格"))
+    print(f"收集文件夹：{result.folder}")
+    print(result.summary())
+    errors = result.issues[result.issues["级别"] == "错误"]
+    for row in errors.head(args.show).itertuples(index=False):
+        where = "，".join(x for x in (row.文件, row.工作表, row.单元格) if isinstance(x, str))
+        print(f"  · {where}：{row.问题}")
+    if len(errors) > args.show:
+        print(f"  …… 另有 {len(errors) - args.show} 个错误，见考评台账“校验问题”工作表。")
+    return 0
+
+
 def cmd_check(args) -> int:
     from .officebook import FileOfficeBook
     from .scheme import load_scheme
@@ -92,6 +109,14 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--period", help="考评期（默认取“设置”中的当前考评期）")
     s.add_argument("--kind", choices=tuple(KIND_CHOICES), help="只生成一类：" + "，".join(f"{k}={v}" for k, v in KIND_CHOICES.items()))
     s.set_defaults(func=cmd_generate)
+
+    s = sub.add_parser("collect", help="收集并校验发回的表格",
+                       description="读取提交文件夹中的全部文件，逐一校验，把数据汇总到考评台账（提交情况、校验问题、汇总数据）。")
+    s.add_argument("office", help="考评台账文件")
+    s.add_argument("--from", dest="source", help="提交文件夹（默认取“设置”中的提交文件夹）")
+    s.add_argument("--period", help="考评期（默认取“设置”中的当前考评期）")
+    s.add_argument("--show", type=int, default=20, help="在屏幕上列出的错误条数（默认 20）")
+    s.set_defaults(func=cmd_collect)
 
     s = sub.add_parser("demo", help="用样例跑一遍完整流程", description="在指定文件夹中用 city 样例运行目前已有的全部流程。")
     s.add_argument("dir", nargs="?", default="demo", help="输出文件夹（默认 ./demo）")

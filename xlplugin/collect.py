@@ -202,19 +202,27 @@ def tables(scheme: Scheme, period: Period, outcomes: list[Outcome]) -> tuple[pd.
     """The three sheets collect writes: status of every expected form and file, issues, marks."""
     deadline = _deadline(scheme, period)
     used = {(o.kind, o.recipient): o for o in outcomes if o.verdict == RECEIVED}
+    # a form whose only file was sent back is "rejected", not "missing": its row shows the newest such file
+    rejected = {(o.kind, o.recipient): o for o in sorted(outcomes, key=lambda o: o.received)
+                if o.verdict == REJECTED and o.recipient}
+    shown: set[int] = set()
     status = []
     for kind, module in KINDS.items():
         label = SPECS[kind].folder
         for r in module.recipients(scheme):
             o = used.get((kind, r.code))
-            if o is None:
+            if o is None and (kind, r.code) in rejected:
+                o = rejected[(kind, r.code)]
+                shown.add(id(o))
+                status.append([label, r.code, r.name, REJECTED, o.name, o.received, len(o.issues), o.sha256])
+            elif o is None:
                 status.append([label, r.code, r.name, MISSING, None, None, None, None])
             else:
                 late = deadline is not None and o.received.date() > deadline
                 status.append([label, r.code, r.name, LATE if late else RECEIVED, o.name, o.received, len(o.issues), o.sha256])
     names = {(k, r.code): r.name for k, m in KINDS.items() for r in m.recipients(scheme)}
     for o in outcomes:
-        if o.verdict != RECEIVED:
+        if o.verdict != RECEIVED and id(o) not in shown:
             label = SPECS[o.kind].folder if o.kind else None
             status.append([label, o.recipient or None, names.get((o.kind, o.recipient)), o.verdict, o.name,
                            o.received, len(o.issues), o.sha256])

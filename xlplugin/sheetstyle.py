@@ -48,11 +48,11 @@ def write_frame(ws, frame: pd.DataFrame, widths: dict[str, float] | None = None)
     """Write `frame` with a styled header row, frozen header, filter and sensible column widths."""
     columns = list(frame.columns)
     ws.append(columns)
-    for row in frame.itertuples(index=False, name=None):
-        ws.append([None] * len(columns))
-        excel_row = ws.max_row
+    last_row = 1
+    for last_row, row in enumerate(frame.itertuples(index=False, name=None), start=2):
         for col, value in enumerate(row, start=1):
-            set_text_or_value(ws.cell(excel_row, col), value)
+            if safe_value(value) is not None:
+                set_text_or_value(ws.cell(last_row, col), value)
     for col, name in enumerate(columns, start=1):
         cell = ws.cell(1, col)
         cell.font, cell.fill, cell.alignment, cell.border = HEADER_FONT, HEADER_FILL, HEADER_ALIGN, HEADER_BORDER
@@ -64,4 +64,4 @@ def write_frame(ws, frame: pd.DataFrame, widths: dict[str, float] | None = None)
         ws.column_dimensions[get_column_letter(col)].width = max(width, 6)
     ws.freeze_panes = "A2"
     if columns:
-        ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{max(ws.max_row, 1)}"
+        ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{last_row}"

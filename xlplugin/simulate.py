@@ -106,3 +106,120 @@ def fill(src: Path, dst: Path, scheme: Scheme, rng: random.Random, quality: floa
     dst.parent.mkdir(parents=True, exist_ok=True)
     wb.save(dst)
     return dst
+
+
+def _edit(path: Path, sheet: str, ref: str, value) -> None:
+    wb = openpyxl.load_workbook(path)
+    cell = wb[sheet][ref]
+    cell.value = value
+    if isinstance(value, str):
+        cell.data_type = "s"  # typed as text (as Excel stores '=… typed after an apostrophe), not a formula
+    wb.save(path)
+
+
+def _first_data_ref(path: Path, grid: Grid, key: str, n: int = 0) -> str:
+    row = _cells(path, grid)[n][0]
+    return f"{grid.letter(key)}{row + 1}"
+
+
+def _stamp(path: Path, when) -> None:
+    import os
+
+    ts = when.timestamp()
+    os.utime(path, (ts, ts))
+
+
+def simulate_returns(scheme: Scheme, forms: list[Path], folder: Path, rng: random.Random,
+                     resave_with_libreoffice: bool = True) -> list[str]:
+    """Play the clerks of a cycle: most return their form on time, some late, some never, some with the
+    mistakes a collector must catch. Returns what was done, in Chinese, for the demo to print."""
+    from datetime import datetime, timedelta
+
+    from .forms.meta import META_SHEET
+
+    folder.mkdir(parents=True, exist_ok=True)
+    deadline = datetime.fromisoformat((scheme.period().deadline or scheme.settings.deadline)[:10])
+    units = sorted(p for p in forms if p.parent.name == unit_form.SPEC.folder)
+    others = sorted(p for p in forms if p.parent.name != unit_form.SPEC.folder)
+    notes: list[str] = []
+    missing = set(units[-3:])
+    notes.append(f"{len(missing)} 个单位未交：" + "、".join(p.name.split("_")[2] for p in sorted(missing)))
+    returned: dict[Path, Path] = {}
+    for src in units + others:
+        if src in missing:
+            continue
+        dst = fill(src, folder / src.name, scheme, rng)
+        _stamp(dst, deadline - timedelta(days=rng.randint(1, 10), hours=rng.randint(0, 8)))
+        returned[src] = dst
+    late = [returned[p] for p in units[:2]]
+    for p in late:
+        _stamp(p, deadline + timedelta(days=2))
+    notes.append("2 份逾期发回：" + "、".join(p.name.split("_")[2] for p in late))
+
+    g = unit_form.INDICATORS
+    u = [returned[p] for p in units[2:14]]
+    _edit(u[0], g.sheet, _first_data_ref(u[0], g, "self_score"), 99)
+    notes.append(f"{u[0].name}：自评得分填了 99（超过分值）")
+    numeric = next(n for n, (row, _) in enumerate(_cells(u[1], g))
+                   if isinstance(openpyxl.load_workbook(u[1])[g.sheet].cell(row + 1, g.col("target") + 1).value, (int, float)))
+    _edit(u[1], g.sheet, _first_data_ref(u[1], g, "actual", numeric), "约80")
+    notes.append(f"{u[1].name}：实际完成值写成“约80”")
+    _edit(u[2], g.sheet, _first_data_ref(u[2], g, "self_score"), "１．５")
+    notes.append(f"{u[2].name}：自评得分用全角数字“１．５”（可自动识别）")
+    _edit(u[3], g.sheet, _first_data_ref(u[3], g, "max"), 10)
+    notes.append(f"{u[3].name}：私自把锁定的分值改为 10（签名校验应发现）")
+    _edit(u[4], g.sheet, _first_data_ref(u[4], g, "explanation"), '=HYPERLINK("http://x","点击")')
+    notes.append(f"{u[4].name}：情况说明里写了 =HYPERLINK(...)（应原样作为文字汇总）")
+    _edit(u[5], g.sheet, _first_data_ref(u[5], g, "self_score"), None)
+    notes.append(f"{u[5].name}：漏填一项自评得分")
+    b = unit_form.BONUS
+    wb = openpyxl.load_workbook(u[6])
+    ws = wb[b.sheet]
+    row = b.header_row + 2
+    ws.cell(row + 1, b.col("kind") + 1).value = scheme.bonus_kinds[0].name
+    ws.cell(row + 1, b.col("item") + 1).value = "获评全省先进"
+    ws.cell(row + 1, b.col("points") + 1).value = scheme.bonus_kinds[0].cap
+    wb.save(u[6])
+    notes.append(f"{u[6].name}：加分申报没有写佐证材料")
+    # a resubmission: the same form sent again a day later, corrected
+    again = folder / ("更正_" + u[7].name)
+    fill(next(p for p in units if returned.get(p) == u[7]), again, scheme, rng)
+    _stamp(again, datetime.fromtimestamp(u[7].stat().st_mtime) + timedelta(days=1))
+    notes.append(f"{u[7].name}：次日又发来更正版（以新文件为准）")
+    # another unit's meta copied in (a clerk reusing a neighbour's file)
+    donor = openpyxl.load_workbook(u[9])[META_SHEET]
+    wb = openpyxl.load_workbook(u[8])
+    ws = wb[META_SHEET]
+    for r, row_values in enumerate(donor.iter_rows(values_only=True), start=1):
+        for c, v in enumerate(row_values, start=1):
+            ws.cell(r, c).value = v
+    wb.save(u[8])
+    notes.append(f"{u[8].name}：复制了其他单位表格的校验信息")
+    # wrong formats
+    (folder / "市某局_自评表.xls").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504))
+    notes.append("市某局_自评表.xls：旧版 .xls 格式")
+    (folder / "情况说明.pdf.xlsx").write_bytes(b"%PDF-1.4\n%...\n")
+    notes.append("情况说明.pdf.xlsx：PDF 改了扩展名")
+    (folder / f"~${u[10].name}").write_bytes(b"\x00" * 165)
+    notes.append(f"~${u[10].name}：Excel 打开文件时留下的临时文件")
+    leader = next(p for p in others if p.parent.name == leader_form.SPEC.folder)
+    lpath = returned[leader]
+    _edit(lpath, leader_form.RANKS.sheet, _first_data_ref(lpath, leader_form.RANKS, "rank", 1),
+          openpyxl.load_workbook(lpath)[leader_form.RANKS.sheet][_first_data_ref(lpath, leader_form.RANKS, "rank", 0)].value)
+    notes.append(f"{lpath.name}：两个单位排了同一名次")
+    if resave_with_libreoffice:
+        import shutil
+
+        if shutil.which("soffice"):
+            from .soffice import convert
+
+            target = u[11]
+            when = target.stat().st_mtime
+            out = convert(target, "xlsx", folder / ".libreoffice")
+            out.replace(target)
+            (folder / ".libreoffice").rmdir()
+            import os
+
+            os.utime(target, (when, when))
+            notes.append(f"{target.name}：用 LibreOffice 打开后另存（第三方软件保存）")
+    return notes

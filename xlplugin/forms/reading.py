@@ -144,14 +144,18 @@ def diagnose(form: FormFile, grids: dict[str, Grid], meta: Meta, expected: dict[
             ident = grid.id_of(values)
             (present.append((r, ident)) if ident in wanted else others.append(r))
         got = [i for _, i in present]
-        for ident in want:
-            if ident not in got:
-                found.append((sheet, "", f"“{ident}”所在的行被删除或改动了。"))
-        if present:
-            span = (present[0][0], present[-1][0])
-            for r in others:
-                if span[0] < r < span[1]:
-                    found.append((sheet, cell_ref(r, 0), f"第 {r + 1} 行不是下发表格中的行（插入或改动了行）。"))
+        missing = [i for i in want if i not in got]
+        last = max([row for s_, row, _ in meta.rows if s_ == sheet] + [r for r, _ in present] + [first])
+        extra = [r for r in others if r <= last]
+        if missing and extra:
+            found.append((sheet, cell_ref(extra[0], 0),
+                          f"表格中的行与校验信息不符：缺少“{'、'.join(missing[:3])}”{'等' if len(missing) > 3 else ''}"
+                          f" {len(missing)} 行，多出 {len(extra)} 行（如第 {extra[0] + 1} 行）。可能复制了其他单位的表格或校验信息，或增删改了行。"))
+        elif missing:
+            found.append((sheet, "", f"缺少“{'、'.join(missing[:5])}”{'等' if len(missing) > 5 else ''} {len(missing)} 行（行被删除或改动了）。"))
+        elif extra:
+            for r in extra[:5]:
+                found.append((sheet, cell_ref(r, 0), f"第 {r + 1} 行不是下发表格中的行（插入或改动了行）。"))
         if [i for i in got if i in wanted] != [i for i in want if i in got]:
             found.append((sheet, "", "行的顺序被调整过。"))
         where = {ident: r for r, ident in present}

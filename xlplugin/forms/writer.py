@@ -19,6 +19,9 @@ FONT = "宋体"
 TITLE_FONT = "黑体"
 INPUT_FILL = "#FFF2CC"
 CJK_WIDTH = 1.55  # a CJK character of the body font, in column-width units (measured on LibreOffice's PDF)
+# The instructions column: narrow enough for portrait A4 even where the default font (Calibri) is replaced
+# by a wider one, as LibreOffice does without it; one column cannot be split across pages.
+INSTRUCTIONS_WIDTH = 72
 BORDER = "#8C8C8C"
 
 PROTECT_OPTIONS = {
@@ -89,13 +92,13 @@ class FormWriter:
 
     def instructions(self, title: str, lines: list[str]) -> None:
         ws = self.sheet("填表说明", landscape=False)
-        ws.set_column(0, 0, 100)
+        ws.set_column(0, 0, INSTRUCTIONS_WIDTH)
         ws.write_string(0, 0, title, self.fmt["title"])
         ws.set_row(0, 30)
         for i, line in enumerate(lines, start=2):
             section = line.startswith(("一、", "二、", "三、", "四、", "五、"))
             ws.write_string(i, 0, line, self.fmt["section" if section else "text"])
-            ws.set_row(i, row_height([(line, 100)], font_size=12 if section else 11, pad=6 if section else 3))
+            ws.set_row(i, row_height([(line, INSTRUCTIONS_WIDTH)], font_size=12 if section else 11, pad=6 if section else 3))
         ws.activate()
 
     def title_block(self, ws, width: int, title: str, subtitle: str, note: str | None = None) -> None:
@@ -190,7 +193,7 @@ class FormWriter:
                     formula = _FORMULAS[col.key].format(row=r + 1, **letters)
                     ws.write_formula(r, i, formula, self._fmt("formula", col.number_format), "")
             self.definitions.append(signed)
-            ws.set_row(r, row_height([(body.values.get(c.key), c.width) for c in grid.columns if c.wrap], minimum=min_lines))
+            ws.set_row(r, row_height([(body.values.get(c.key), c.width) for c in grid.columns], minimum=min_lines))
         for key, spec in (validations or {}).items():
             c = grid.col(key)
             for run in runs:
