@@ -10,6 +10,7 @@ from typing import Callable
 
 from .forms import KINDS, SPECS
 from .forms.common import Recipient
+from .forms.evaluator_form import SelfReports
 from .officebook import OfficeBook
 from .scheme import Period, Scheme, load_scheme
 
@@ -54,33 +55,50 @@ def plan(scheme: Scheme, period: Period, folder: Path, kinds: list[str] | None =
     return jobs
 
 
-_worker_state: tuple[Scheme, Period] | None = None
+_worker_state: tuple | None = None
 
 
-def _init_worker(scheme: Scheme, period: Period) -> None:
+def _init_worker(scheme: Scheme, period: Period, reports: SelfReports | None = None) -> None:
     global _worker_state
-    _worker_state = (scheme, period)
+    _worker_state = (scheme, period, reports)
 
 
 def _write_job(job: Job) -> Path:
-    scheme, period = _worker_state
+    scheme, period, reports = _worker_state
+    if job.kind == "evaluator":  # evaluators see what each unit reported, once it has been collected
+        return KINDS[job.kind].write(scheme, period, job.recipient, job.path, reports)
     return KINDS[job.kind].write(scheme, period, job.recipient, job.path)
 
 
+def self_reports(book: OfficeBook, period: Period) -> SelfReports:
+    """The units' actual values, self scores and explanations from the collected marks (汇总数据), if any."""
+    from .collect import MARKS_SHEET
+
+    if MARKS_SHEET not in book.sheet_names():
+        return {}
+    marks = book.read_sheet(MARKS_SHEET)
+    items = {"实际完成值": "actual", "自评得分": "self_score", "情况说明": "explanation"}
+    marks = marks[(marks["来源"] == "自评") & (marks["考评期"] == period.name) & marks["项目"].isin(list(items))]
+    out: SelfReports = {}
+    for unit, indicator, item, value in marks[["单位代码", "指标代码", "项目", "值"]].itertuples(index=False):
+        out.setdefault((unit, indicator), {})[items[item]] = value
+    return out
+
+
 def write_forms(scheme: Scheme, period: Period, jobs: list[Job], progress: Progress | None = None,
-                workers: int | None = None) -> list[Path]:
+                workers: int | None = None, reports: SelfReports | None = None) -> list[Path]:
     """Write every job's form; in parallel processes when there are many (XlsxWriter is CPU-bound)."""
     total = len(jobs)
     workers = workers if workers is not None else (min(os.cpu_count() or 1, 8) if total >= 40 else 1)
     paths: list[Path] = []
     if workers <= 1:
-        _init_worker(scheme, period)
+        _init_worker(scheme, period, reports)
         for job in jobs:
             paths.append(_write_job(job))
             if progress:
                 progress(len(paths), total)
         return paths
-    with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(scheme, period)) as pool:
+    with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(scheme, period, reports)) as pool:
         for path in pool.map(_write_job, jobs, chunksize=max(1, min(16, total // (workers * 4) or 1))):
             paths.append(path)
             if progress:
@@ -95,5 +113,6 @@ def generate(book: OfficeBook, period: str | None = None, kinds: list[str] | Non
     p = scheme.period(period)
     folder = period_folder(book, scheme, p)
     jobs = plan(scheme, p, folder, kinds)
-    paths = write_forms(scheme, p, jobs, progress, workers)
+    reports = self_reports(book, p) if any(j.kind == "evaluator" for j in jobs) else None
+    paths = write_forms(scheme, p, jobs, progress, workers, reports)
     return GenerateResult(folder, paths, Counter(j.kind for j in jobs))

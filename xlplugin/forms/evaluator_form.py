@@ -21,9 +21,13 @@ SCORES = Grid(
         Column("name", "指标名称", 20, wrap=True),
         Column("max", "分值", 6, numeric=True),
         Column("target", "目标值", 9),
-        Column("rule", "评分说明", 30, wrap=True),
+        Column("rule", "评分说明", 26, wrap=True),
+        # the unit's own report, filled in once collected (locked, signed like every definition)
+        Column("actual", "单位填报完成值", 10, wrap=True),
+        Column("self_score", "单位自评得分", 8, numeric=True),
+        Column("explanation", "单位情况说明", 22, wrap=True),
         Column("score", "考评得分", 9, role=INPUT, numeric=True, required=True),
-        Column("reason", "扣分原因", 26, role=INPUT, wrap=True),
+        Column("reason", "扣分原因", 22, role=INPUT, wrap=True),
         Column("falsified", "弄虚作假", 9, role=INPUT),
     ),
 )
@@ -44,14 +48,18 @@ def row_id(unit_code: str, indicator_code: str) -> str:
     return f"{unit_code}|{indicator_code}"
 
 
-def _row(unit, ind) -> BodyRow:
+# (unit code, indicator code) → {"actual", "self_score", "explanation"}, from the collected marks
+SelfReports = dict[tuple[str, str], dict]
+
+
+def _row(unit, ind, reports: SelfReports | None) -> BodyRow:
     return BodyRow(row_id(unit.code, ind.code), max=ind.max, values={
         "unit": unit.code, "unit_name": unit.name, "code": ind.code, "name": ind.name, "max": ind.max,
-        "target": ind.target, "rule": ind.rule,
+        "target": ind.target, "rule": ind.rule, **((reports or {}).get((unit.code, ind.code)) or {}),
     })
 
 
-def score_rows(scheme: Scheme, evaluator_name: str) -> list[BodyRow]:
+def score_rows(scheme: Scheme, evaluator_name: str, reports: SelfReports | None = None) -> list[BodyRow]:
     """Grouped by indicator when a department scores few indicators across many units (common targets),
     else by unit with a subtotal each (an evaluation group scoring every key target of its units)."""
     evaluator = next(e for e in scheme.evaluators if e.name == evaluator_name)
@@ -62,7 +70,7 @@ def score_rows(scheme: Scheme, evaluator_name: str) -> list[BodyRow]:
         for ind in indicators:
             members = [u for u, i in pairs if i == ind]
             rows.append(BodyRow(f"{GROUP}{ind.code}", label=f"{ind.code}　{ind.name}（{ind.max:g} 分，{len(members)} 个单位）"))
-            rows += [_row(u, ind) for u in members]
+            rows += [_row(u, ind, reports) for u in members]
         return rows
     rows: list[BodyRow] = []
     current = None
@@ -72,13 +80,13 @@ def score_rows(scheme: Scheme, evaluator_name: str) -> list[BodyRow]:
                 rows.append(BodyRow(f"{SUBTOTAL}{current}", label="小计"))
             rows.append(BodyRow(f"{GROUP}{unit.code}", label=f"{unit.code}　{unit.name}（{unit.category}）"))
             current = unit.code
-        rows.append(_row(unit, ind))
+        rows.append(_row(unit, ind, reports))
     if current is not None:
         rows.append(BodyRow(f"{SUBTOTAL}{current}", label="小计"))
     return rows
 
 
-def write(scheme: Scheme, period: Period, recipient: Recipient, path: Path) -> Path:
+def write(scheme: Scheme, period: Period, recipient: Recipient, path: Path, reports: SelfReports | None = None) -> Path:
     s = scheme.settings
     w = open_form(SPEC, scheme, period, recipient, path)
     ws = w.sheet(SHEET)
@@ -89,7 +97,7 @@ def write(scheme: Scheme, period: Period, recipient: Recipient, path: Path) -> P
         w.field(ws, f, validation=DATE_VALIDATION if f.kind == "date" else None)
     w.label(ws, 3, 0, "说明：黄色单元格由考评部门填写；考评得分须在 0 至该项分值之间，有扣分的须写明扣分原因；"
                       "核实发现弄虚作假的，“弄虚作假”选“是”，该项不得分。", width - 1, fmt="note")
-    w.grid(SCORES, score_rows(scheme, recipient.name), freeze_cols=2, validations={
+    w.grid(SCORES, score_rows(scheme, recipient.name, reports), freeze_cols=2, validations={
         "score": score_validation("考评得分"),
         "falsified": list_validation("弄虚作假", list(FALSIFIED), "核实发现弄虚作假选“是”，否则选“否”或不填。"),
     })

@@ -169,7 +169,7 @@ def diagnose(form: FormFile, grids: dict[str, Grid], meta: Meta, expected: dict[
                 moved = True  # one message: every row after an insertion moves too
                 found.append((sheet, cell_ref(r, 0), f"“{body.id}”从第 {signed_row + 1} 行移到了第 {r + 1} 行（插入、删除或调整了行）。"))
             for i, col in enumerate(grid.columns):
-                if col.role != "def":
+                if col.role != "def" or col.key not in body.values:  # e.g. prefilled unit reports: not known here
                     continue
                 have = canonical(form.cell(sheet, r, i))
                 should = canonical(body.values.get(col.key))
