@@ -107,13 +107,19 @@ def read_submission(path: Path, name: str, scheme: Scheme, period: Period) -> Ou
     if meta.recipient not in known:
         return reject("", "", f"表格的接收方“{meta.recipient_name}（{meta.recipient}）”不在当前考评台账中。",
                       "请与绩效办联系确认。")
+    unreadable = "请用 Excel 或 WPS 打开确认无误后另存为 .xlsx 重新发送。"
     try:
         signed = meta.verify(scheme.settings.key, definitions(form, spec, meta))
     except FormError as e:
         return reject(e.sheet, e.cell, str(e), "请使用下发的原始表格填写后重新发送。")
+    except Exception as e:  # the other sheets are parsed only now: one that does not parse must not stop the run
+        return reject("", "", f"文件无法读取：{type(e).__name__}。", unreadable)
     if not signed:
         grids = {g.sheet: g for g in spec.grids}
-        found = diagnose(form, grids, meta, module.expected(scheme, meta.recipient))
+        try:
+            found = diagnose(form, grids, meta, module.expected(scheme, meta.recipient))
+        except Exception:  # the diagnosis is a courtesy; the form is sent back either way
+            found = []
         action = "锁定内容不得修改。请使用下发的原始表格重新填写后发送。"
         if not found:
             found = [("", "", "表格的校验信息与内容不符：可能复制了其他单位的表格，或改动了隐藏的校验信息。")]
@@ -121,8 +127,11 @@ def read_submission(path: Path, name: str, scheme: Scheme, period: Period) -> Ou
             out.issues.append(Issue(name, sheet, cell, problem, action))
         return reject("", "", "签名校验未通过，表格被改动过，整份退回。", action)
     sheets = {g.sheet for g in spec.grids} | {f.sheet for f in spec.fields}
-    rd = Reading(scheme, form, meta, name, {s: intake.formula_cells(s) for s in sheets})
-    module.read_marks(rd)
+    try:
+        rd = Reading(scheme, form, meta, name, {s: intake.formula_cells(s) for s in sheets})
+        module.read_marks(rd)
+    except Exception as e:
+        return reject("", "", f"文件无法读取：{type(e).__name__}。", unreadable)
     out.marks, out.issues = rd.marks, rd.issues
     return out
 

@@ -12,6 +12,7 @@ MAX_FILE_BYTES = 30 * 1024 * 1024
 MAX_MEMBERS = 2_000
 MAX_UNCOMPRESSED = 200 * 1024 * 1024
 MAX_RATIO = 200  # uncompressed/compressed per member; spreadsheet XML compresses ~10-30x
+MAX_PROLOG = 64 * 1024  # what an XML part may hold before its root element (declaration, comments)
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
 _FORMULA_CELL = re.compile(rb'<c r="([A-Z]+[0-9]+)"[^>]*>\s*<f[ >/]')
@@ -93,8 +94,7 @@ def inspect(path: Path) -> Intake:
                 raise Rejected("文件含有宏（.xlsm/.xlam）。为安全起见不予读取，请另存为不含宏的 Excel 工作簿（.xlsx）后重新发送。")
             sheet_parts = _sheet_parts(z)
             for member in set(sheet_parts.values()) | {"xl/sharedStrings.xml", "xl/workbook.xml"}:
-                # a DTD (and so an entity bomb) can only sit in the prolog: the first 4 KB are enough
-                if member in names and re.search(rb"<!(DOCTYPE|ENTITY)", z.open(member).read(4096)):
+                if member in names and _declares_dtd(z.open(member).read(MAX_PROLOG)):
                     raise Rejected("文件包含不允许的 XML 声明（DTD/实体），已拒收。")
             bad = z.testzip()
         except (zipfile.BadZipFile, OSError, EOFError, KeyError):
@@ -102,6 +102,29 @@ def inspect(path: Path) -> Intake:
         if bad:
             raise Rejected("文件已损坏（部分内容校验失败）。请重新保存后发送。")
     return Intake(path, sheet_parts)
+
+
+def _declares_dtd(head: bytes) -> bool:
+    """Whether an XML part, of which `head` is the first MAX_PROLOG bytes, declares a DTD (and so entities).
+
+    A DTD can only sit in the prolog, before the root element; but comments, processing instructions
+    and blanks may pad the prolog to any length, so it is read to its end. A prolog longer than
+    MAX_PROLOG is refused as well."""
+    pos = 3 if head.startswith(b"\xef\xbb\xbf") else 0
+    while True:
+        while pos < len(head) and head[pos] in b" \t\r\n":
+            pos += 1
+        if head.startswith(b"<?", pos):
+            end, close = head.find(b"?>", pos + 2), 2
+        elif head.startswith(b"<!--", pos):
+            end, close = head.find(b"-->", pos + 4), 3
+        elif pos >= len(head):
+            return len(head) >= MAX_PROLOG  # only a prolog, as far as we read: too long
+        else:
+            return head.startswith(b"<!", pos)  # <!DOCTYPE (or anything else but the root element)
+        if end < 0:
+            return len(head) >= MAX_PROLOG
+        pos = end + close
 
 
 def _sheet_parts(z: zipfile.ZipFile) -> dict[str, str]:

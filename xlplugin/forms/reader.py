@@ -12,7 +12,7 @@ from python_calamine import CalamineWorkbook
 
 from .common import FormSpec
 from .layout import DEF, GROUP, SUBTOTAL, TOTAL, Grid, canonical
-from .meta import MAP_HEADER_ROW, META_FIELDS, META_SHEET, Meta
+from .meta import MAP_HEADER_ROW, MAP_LABEL, META_FIELDS, META_SHEET, Meta, decode_rows
 
 
 class FormError(Exception):
@@ -67,14 +67,14 @@ def read_meta(form: FormFile) -> Meta:
     except ValueError:
         raise FormError("表格的版式版本无法识别。", META_SHEET, "B3") from None
     meta = Meta(version=version, **values)
-    for r in range(MAP_HEADER_ROW + 1, len(rows)):
-        row = rows[r]
-        if not row or row[0] in ("", None):
-            continue
-        try:
-            meta.rows.append((str(row[0]), int(float(row[1])), str(row[2])))
-        except (ValueError, TypeError, IndexError):
-            raise FormError("表格的校验信息（元数据）已损坏。", META_SHEET, f"A{r + 1}") from None
+    label = rows[MAP_HEADER_ROW][0] if len(rows) > MAP_HEADER_ROW and rows[MAP_HEADER_ROW] else None
+    chunks = [row[0] for row in rows[MAP_HEADER_ROW + 1:] if row and isinstance(row[0], str)]
+    try:
+        if label != MAP_LABEL:
+            raise ValueError(label)
+        meta.rows = decode_rows(chunks)
+    except (ValueError, TypeError):
+        raise FormError("表格的校验信息（元数据）已损坏。", META_SHEET, f"A{MAP_HEADER_ROW + 1}") from None
     return meta
 
 

@@ -11,6 +11,7 @@ from .meta import Meta
 from .reader import FormFile, is_data_row
 
 ERROR, WARNING = "错误", "提醒"
+_FORMULA = object()  # what _raw gives for a formula cell (already reported): neither a value nor "left empty"
 
 
 @dataclass(frozen=True)
@@ -67,13 +68,15 @@ class Reading:
     def _raw(self, sheet: str, ref: str, value):
         if ref in self.formula_cells.get(sheet, ()):
             self.issue(sheet, ref, "单元格中是公式，不是填写的值。", "请直接填写数值或文字，不要使用公式。")
-            return None
+            return _FORMULA
         return value
 
     def number(self, sheet: str, ref: str, value, label: str, *, required: bool, maximum: float | None = None,
                minimum: float = 0.0) -> float | None:
         """A number from an input cell: normalised when unambiguous, else reported (and left out)."""
         value = self._raw(sheet, ref, value)
+        if value is _FORMULA:
+            return None
         try:
             number, was_text = parse_number(value)
         except NotANumber:
@@ -93,6 +96,8 @@ class Reading:
 
     def text(self, sheet: str, ref: str, value, label: str, *, required: bool = False) -> str | None:
         value = self._raw(sheet, ref, value)
+        if value is _FORMULA:
+            return None
         text, cut = clean_text(value)
         if text is None and required:
             self.issue(sheet, ref, f"{label}未填写。", f"请填写{label}。")
@@ -112,6 +117,8 @@ class Reading:
 
     def date(self, f: Field, *, required: bool):
         value = self._raw(f.sheet, f.ref, self.field(f))
+        if value is _FORMULA:
+            return None
         if value is None:
             if required:
                 self.issue(f.sheet, f.ref, f"{f.label}未填写。", f"请填写{f.label}。")
