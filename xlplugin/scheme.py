@@ -36,6 +36,7 @@ SHEETS: dict[str, list[str]] = {
 OPTIONAL_COLUMNS = {"说明", "联系人", "电子邮箱", "承担方式", "佐证要求", "计量单位", "职务", "截止日期", "在编人数"}
 
 SETTING_KEYS = ["考评机关", "年度", "当前考评期", "基本分", "提交文件夹", "输出文件夹", "截止日期", "加分上限",
+                "总分上限", "缺少考评得分时",
                 "SMTP服务器", "SMTP端口", "SMTP加密", "发件人", "联系人", "联系电话", "签名密钥"]
 REQUIRED_SETTINGS = ["考评机关", "年度", "当前考评期", "基本分", "签名密钥"]
 
@@ -64,6 +65,8 @@ class Settings:
     contact: str
     phone: str
     key: str
+    total_cap: float | None = None  # the scale's limit for total + bonus; None: no limit
+    missing_score: str = "采用自评得分"  # or 记零分: an indicator its evaluating department did not score
 
 
 @dataclass(frozen=True)
@@ -367,6 +370,10 @@ def _settings(r: _Reader) -> Settings | None:
     base = r.number("设置", rows["基本分"], "基本分", values["基本分"], minimum=1)
     bonus_cap = r.number("设置", rows.get("加分上限", 0), "加分上限", values.get("加分上限"), required=False) or 0.0
     port = r.number("设置", rows.get("SMTP端口", 0), "SMTP端口", values.get("SMTP端口"), required=False) or 25
+    total_cap = r.number("设置", rows.get("总分上限", 0), "总分上限", values.get("总分上限"), required=False)
+    missing = _text(values.get("缺少考评得分时")) or "采用自评得分"
+    if missing not in ("采用自评得分", "记零分"):
+        r.problem("设置", rows.get("缺少考评得分时"), "“缺少考评得分时”应为“采用自评得分”或“记零分”。")
     key = _text(values["签名密钥"])
     if len(key) < 16:
         r.problem("设置", rows["签名密钥"], "签名密钥太短（至少 16 个字符）；可删除此行后重新运行 xlplugin init 生成。")
@@ -377,6 +384,7 @@ def _settings(r: _Reader) -> Settings | None:
         bonus_cap=bonus_cap, smtp_host=_text(values.get("SMTP服务器")) or "127.0.0.1", smtp_port=int(port),
         smtp_security=_text(values.get("SMTP加密")) or "无", sender=_text(values.get("发件人")),
         contact=_text(values.get("联系人")), phone=_text(values.get("联系电话")), key=key,
+        total_cap=total_cap, missing_score=missing,
     )
 
 

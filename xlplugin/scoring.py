@@ -1,0 +1,180 @@
+"""The scoring core: a pure function of (scheme, inputs) → results, pandas only, no I/O.
+
+Every number is traceable: an indicator score comes from one mark (clamped, forfeited when falsified),
+a component is an aggregate of indicator scores or of grades/ranks, the total is the weighted sum of the
+components on the scheme's base, then bonus, grade, veto, ranks and the staff quota follow the office's
+tables. DOMAIN.md's rules, configured by the office workbook, nothing baked in.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .scheme import Scheme
+
+FALLBACK_SELF = "采用自评得分"  # what an indicator scores when its evaluating department gave no score
+FALLBACK_ZERO = "记零分"
+
+
+@dataclass
+class Inputs:
+    """What scoring needs besides the scheme, as tidy frames.
+
+    marks:  unit, period, source, indicator, rater, item, value   (the collected 汇总数据)
+    office: unit, period, component, score                        (0-100, components scored by the office)
+    bonus:  unit, kind, points                                    (approved bonus points per claim)
+    vetoes: unit codes whose grade is lowered one level (一票否决)
+    """
+
+    marks: pd.DataFrame
+    office: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["unit", "period", "component", "score"]))
+    bonus: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["unit", "kind", "points"]))
+    vetoes: frozenset[str] = frozenset()
+
+
+@dataclass
+class Results:
+    indicators: pd.DataFrame  # unit, period, indicator, kind, max, self_score, evaluator_score, falsified, score, lost
+    components: pd.DataFrame  # unit, period, component, weight, score (0-100), points (on the base)
+    units: pd.DataFrame  # one row per unit: totals, bonus, final, grade, veto, ranks, quota
+
+
+def _clamp(values: pd.Series, upper: pd.Series) -> pd.Series:
+    return values.clip(lower=0).where(values.isna() | (values <= upper), upper)
+
+
+def _numeric(frame: pd.DataFrame) -> pd.Series:
+    return pd.to_numeric(frame["value"], errors="coerce")
+
+
+def indicator_scores(scheme: Scheme, marks: pd.DataFrame, period: str, fallback: str = FALLBACK_SELF) -> pd.DataFrame:
+    """Every (unit, indicator) pair of a period with its self score, evaluator score and final score."""
+    pairs = pd.DataFrame(
+        [(u.code, i.code, i.kind, i.max) for u in scheme.units for i in scheme.indicators_for(u)],
+        columns=["unit", "indicator", "kind", "max"],
+    )
+    m = marks[marks["period"] == period]
+
+    def pick(source: str, item: str) -> pd.DataFrame:
+        sel = m[(m["source"] == source) & (m["item"] == item)]
+        return sel.assign(v=_numeric(sel)).groupby(["unit", "indicator"], as_index=False)["v"].last()
+
+    pairs = pairs.merge(pick("自评", "自评得分").rename(columns={"v": "self_score"}), how="left", on=["unit", "indicator"])
+    pairs = pairs.merge(pick("考评部门", "考评得分").rename(columns={"v": "evaluator_score"}), how="left", on=["unit", "indicator"])
+    fal = m[(m["source"] == "考评部门") & (m["item"] == "弄虚作假") & (m["value"] == "是")]
+    flagged = set(zip(fal["unit"], fal["indicator"]))
+    pairs["falsified"] = [(u, i) in flagged for u, i in zip(pairs["unit"], pairs["indicator"])]
+    base = pairs["evaluator_score"]
+    if fallback == FALLBACK_SELF:
+        base = base.fillna(pairs["self_score"])
+    score = _clamp(base, pairs["max"]).fillna(0.0)
+    pairs["score"] = score.where(~pairs["falsified"], 0.0)
+    pairs["self_score"] = _clamp(pairs["self_score"], pairs["max"])
+    pairs["lost"] = pairs["max"] - pairs["score"]
+    pairs.insert(1, "period", period)
+    return pairs
+
+
+def _rate(ind: pd.DataFrame, kind: str, column: str) -> pd.Series:
+    sel = ind if kind in ("全部", "") else ind[ind["kind"] == kind]
+    sums = sel.assign(v=sel[column].fillna(0.0)).groupby("unit")[["v", "max"]].sum()
+    return (sums["v"] / sums["max"] * 100).where(sums["max"] > 0, 0.0)
+
+
+def component_scores(scheme: Scheme, inputs: Inputs, period: str, ind: pd.DataFrame) -> pd.DataFrame:
+    """unit × component on 0-100, as each component's 计分方式 says."""
+    m = inputs.marks[inputs.marks["period"] == period]
+    units = pd.Index([u.code for u in scheme.units], name="unit")
+    leader_weight = {l.code: l.weight for l in scheme.leaders}
+    rank_points = scheme.rank_points
+    lowest = min(rank_points.values()) if rank_points else 0.0
+    rows = []
+    for comp in scheme.components:
+        if comp.method == "得分率":
+            column = "self_score" if comp.source == "自评" else "score"
+            values = _rate(ind, comp.indicator_kind, column)
+        elif comp.method == "评议平均":
+            sel = m[(m["source"] == "评议") & (m["item"] == "评议等次")]
+            values = sel.assign(p=sel["value"].map(scheme.rater_grades)).groupby("unit")["p"].mean()
+        elif comp.method == "领导排名":
+            sel = m[(m["source"] == "领导") & (m["item"] == "名次")]
+            ranks = _numeric(sel)
+            pts = ranks.map(lambda r: rank_points.get(int(r), lowest) if pd.notna(r) else np.nan)
+            w = sel["rater"].map(leader_weight).fillna(0.0)
+            frame = pd.DataFrame({"unit": sel["unit"], "wp": pts * w, "w": w.where(pts.notna(), 0.0)})
+            g = frame.groupby("unit")[["wp", "w"]].sum()
+            values = (g["wp"] / g["w"]).where(g["w"] > 0)
+        else:  # 直接评分: the office's own 0-100 score
+            o = inputs.office
+            sel = o[(o["period"] == period) & (o["component"] == comp.name)]
+            values = pd.to_numeric(sel["score"], errors="coerce").groupby(sel["unit"]).last()
+        values = values.reindex(units).clip(0, 100)
+        rows.append(pd.DataFrame({"unit": units, "period": period, "component": comp.name, "weight": comp.weight,
+                                  "score": values.fillna(0.0).to_numpy(), "has_data": values.notna().to_numpy()}))
+    out = pd.concat(rows, ignore_index=True)
+    out["points"] = out["score"] * out["weight"] / 100 * scheme.settings.base / 100
+    return out
+
+
+def grade_of(total: float, scheme: Scheme) -> int:
+    """Index of the grade a total reaches (0 = best); the lowest grade catches everything below."""
+    for n, g in enumerate(scheme.grades):
+        if total >= g.lower - 1e-9:
+            return n
+    return len(scheme.grades) - 1
+
+
+def score(scheme: Scheme, inputs: Inputs) -> Results:
+    s = scheme.settings
+    marks = inputs.marks
+    periods = [p for p in scheme.periods if (marks["period"] == p.name).any() or
+               (inputs.office["period"] == p.name).any()] or [scheme.period()]
+    inds, comps = [], []
+    for p in periods:
+        ind = indicator_scores(scheme, marks, p.name, s.missing_score)
+        inds.append(ind)
+        comps.append(component_scores(scheme, inputs, p.name, ind))
+    indicators = pd.concat(inds, ignore_index=True)
+    components = pd.concat(comps, ignore_index=True)
+
+    per_period = components.groupby(["unit", "period"])["points"].sum().unstack("period")
+    weights = pd.Series({p.name: p.weight for p in periods})
+    weights = weights / weights.sum()  # periods not yet scored do not count (weights renormalised)
+    total = (per_period[weights.index] * weights).sum(axis=1)
+
+    b = inputs.bonus.copy()
+    caps = {k.name: k.cap for k in scheme.bonus_kinds}
+    b["points"] = pd.to_numeric(b["points"], errors="coerce").fillna(0.0).clip(lower=0)
+    b["points"] = [min(p, caps.get(k, 0.0)) for k, p in zip(b["kind"], b["points"])]
+    bonus = b.groupby("unit")["points"].sum().clip(upper=s.bonus_cap) if len(b) else pd.Series(dtype=float)
+
+    units = pd.DataFrame({
+        "unit": [u.code for u in scheme.units],
+        "name": [u.name for u in scheme.units],
+        "category": [u.category for u in scheme.units],
+        "staff": [u.staff for u in scheme.units],
+    })
+    for p in periods:
+        units[f"total:{p.name}"] = units["unit"].map(per_period[p.name]).fillna(0.0).to_numpy()
+    units["total"] = units["unit"].map(total).fillna(0.0)
+    units["bonus"] = units["unit"].map(bonus).fillna(0.0)
+    final = units["total"] + units["bonus"]
+    if s.total_cap is not None:
+        final = final.clip(upper=s.total_cap)
+    units["final"] = final.round(4)
+    by_score = [grade_of(t, scheme) for t in units["final"]]
+    lowest = len(scheme.grades) - 1
+    units["veto"] = units["unit"].isin(inputs.vetoes)
+    grade_index = [min(g + 1, lowest) if v else g for g, v in zip(by_score, units["veto"])]
+    units["grade_by_score"] = [scheme.grades[g].name for g in by_score]
+    units["grade"] = [scheme.grades[g].name for g in grade_index]
+    units["rank"] = units["final"].rank(method="min", ascending=False).astype(int)
+    units["category_rank"] = units.groupby("category")["final"].rank(method="min", ascending=False).astype(int)
+    quota = {g.name: g.quota for g in scheme.grades}
+    units["quota_pct"] = units["grade"].map(quota)
+    units["quota_staff"] = [int(math.floor(st * q / 100 + 1e-9)) if st is not None and not pd.isna(st) else None
+                            for st, q in zip(units["staff"], units["quota_pct"])]
+    return Results(indicators, components, units.sort_values(["rank", "unit"]).reset_index(drop=True))
