@@ -68,6 +68,19 @@ def cmd_collect(args) -> int:
     return 0
 
 
+def cmd_score(args) -> int:
+    from .officebook import FileOfficeBook
+    from .results import run_score
+
+    scored = run_score(FileOfficeBook(args.office))
+    units = scored.sheets["总排名"]
+    print(f"已计算 {len(units)} 个单位的得分、等次和排名，结果写入考评台账（总排名、分类排名、得分明细、指标得分、等次分布）。")
+    print("前 {} 名：".format(min(args.top, len(units))))
+    for row in scored.top(args.top).itertuples(index=False):
+        print(f"  {row.总排名:>3}  {row.单位名称}（{row.类别}）  {row.总分:.2f}  {row.等次}")
+    return 0
+
+
 def cmd_check(args) -> int:
     from .officebook import FileOfficeBook
     from .scheme import load_scheme
@@ -117,6 +130,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--period", help="考评期（默认取“设置”中的当前考评期）")
     s.add_argument("--show", type=int, default=20, help="在屏幕上列出的错误条数（默认 20）")
     s.set_defaults(func=cmd_collect)
+
+    s = sub.add_parser("score", help="计分、定等次和排名", description="按考评方案计算得分、加分、一票否决、等次、分类排名和优秀比例，写回考评台账。")
+    s.add_argument("office", help="考评台账文件")
+    s.add_argument("--top", type=int, default=10, help="在屏幕上列出的名次数（默认 10）")
+    s.set_defaults(func=cmd_score)
 
     s = sub.add_parser("demo", help="用样例跑一遍完整流程", description="在指定文件夹中用 city 样例运行目前已有的全部流程。")
     s.add_argument("dir", nargs="?", default="demo", help="输出文件夹（默认 ./demo）")

@@ -255,5 +255,11 @@ def collect(book: OfficeBook, source: Path | None = None, period: str | None = N
     supersede(outcomes)
     status, issues, marks = tables(scheme, p, outcomes)
     if write:
-        book.write_sheets({STATUS_SHEET: status, ISSUES_SHEET: issues, MARKS_SHEET: marks})
+        from .results import BONUS_COLUMNS, BONUS_SHEET, bonus_claims
+
+        previous = book.read_sheet(BONUS_SHEET) if BONUS_SHEET in book.sheet_names() else None
+        if previous is not None and not set(BONUS_COLUMNS) <= set(previous.columns):
+            previous = None
+        claims = bonus_claims(scheme, marks, previous)
+        book.write_sheets({STATUS_SHEET: status, ISSUES_SHEET: issues, MARKS_SHEET: marks, BONUS_SHEET: claims})
     return CollectResult(folder, outcomes, status, issues, marks)

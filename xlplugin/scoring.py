@@ -37,7 +37,7 @@ class Inputs:
 
 @dataclass
 class Results:
-    indicators: pd.DataFrame  # unit, period, indicator, kind, max, self_score, evaluator_score, falsified, score, lost
+    indicators: pd.DataFrame  # unit, period, indicator, kind, max, self_score, evaluator_score, reason, falsified, score, lost
     components: pd.DataFrame  # unit, period, component, weight, score (0-100), points (on the base)
     units: pd.DataFrame  # one row per unit: totals, bonus, final, grade, veto, ranks, quota
 
@@ -64,6 +64,8 @@ def indicator_scores(scheme: Scheme, marks: pd.DataFrame, period: str, fallback:
 
     pairs = pairs.merge(pick("自评", "自评得分").rename(columns={"v": "self_score"}), how="left", on=["unit", "indicator"])
     pairs = pairs.merge(pick("考评部门", "考评得分").rename(columns={"v": "evaluator_score"}), how="left", on=["unit", "indicator"])
+    reasons = m[(m["source"] == "考评部门") & (m["item"] == "扣分原因")].groupby(["unit", "indicator"])["value"].last()
+    pairs = pairs.merge(reasons.rename("reason").reset_index(), how="left", on=["unit", "indicator"])
     fal = m[(m["source"] == "考评部门") & (m["item"] == "弄虚作假") & (m["value"] == "是")]
     flagged = set(zip(fal["unit"], fal["indicator"]))
     pairs["falsified"] = [(u, i) in flagged for u, i in zip(pairs["unit"], pairs["indicator"])]

@@ -56,6 +56,20 @@ def sample_frames(sample: str) -> dict[str, pd.DataFrame]:
     return frames
 
 
+def office_input_frames(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """The office's own input sheets for scoring, empty: 绩效办评分, 加分审定, 一票否决."""
+    from ..results import BONUS_COLUMNS, BONUS_SHEET, OFFICE_SCORES, VETO_COLUMNS, VETO_SHEET
+
+    units, periods, comps = frames["单位"], frames["考评期"], frames["考评方案"]
+    direct = list(comps.loc[comps["计分方式"] == "直接评分", "组成部分"])
+    rows = [[c, n, p] + [None] * len(direct) for p in periods["考评期"] for c, n in zip(units["单位代码"], units["单位名称"])]
+    return {
+        OFFICE_SCORES: pd.DataFrame(rows, columns=["单位代码", "单位名称", "考评期"] + direct),
+        BONUS_SHEET: pd.DataFrame(columns=BONUS_COLUMNS),
+        VETO_SHEET: pd.DataFrame(columns=VETO_COLUMNS),
+    }
+
+
 def write_sample(path: str | Path, sample: str = "city", overwrite: bool = False) -> Path:
     """Write the sample office workbook to `path`; refuse to overwrite an existing one unless asked."""
     path = Path(path)
@@ -64,7 +78,7 @@ def write_sample(path: str | Path, sample: str = "city", overwrite: bool = False
     frames = sample_frames(sample)
     wb = openpyxl.Workbook()
     wb.remove(wb.active)
-    for sheet, frame in frames.items():
+    for sheet, frame in {**frames, **office_input_frames(frames)}.items():
         ws = wb.create_sheet(sheet)
         write_frame(ws, frame, widths=WIDTHS)
         _dropdowns(ws, sheet, len(frame))
