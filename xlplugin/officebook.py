@@ -12,11 +12,22 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
 import pandas as pd
+
+
+@dataclass(frozen=True)
+class ChartSpec:
+    """A clustered column chart over a written table: categories from its first column, one series per
+    other column (all but those listed in `skip`), placed to the right of the table."""
+
+    title: str
+    y_title: str = ""
+    skip: tuple[str, ...] = ()
 
 
 class OfficeBook(Protocol):
@@ -29,7 +40,7 @@ class OfficeBook(Protocol):
 
     def read_sheet(self, name: str) -> pd.DataFrame: ...
 
-    def write_sheets(self, sheets: dict[str, pd.DataFrame]) -> None: ...
+    def write_sheets(self, sheets: dict[str, pd.DataFrame], charts: dict[str, ChartSpec] | None = None) -> None: ...
 
 
 def table_from_rows(rows: list[list]) -> pd.DataFrame:
@@ -86,7 +97,7 @@ class FileOfficeBook:
         rows = self._calamine().get_sheet_by_name(name).to_python(skip_empty_area=False)
         return table_from_rows(rows)
 
-    def write_sheets(self, sheets: dict[str, pd.DataFrame]) -> None:
+    def write_sheets(self, sheets: dict[str, pd.DataFrame], charts: dict[str, ChartSpec] | None = None) -> None:
         """Replace (or add) the given sheets; every other sheet and its formatting stays as it was.
 
         The previous version is kept as a timestamped backup beside the workbook, and the new one
@@ -105,8 +116,28 @@ class FileOfficeBook:
             else:
                 ws = wb.create_sheet(name)
             write_frame(ws, frame)
+            if charts and name in charts:
+                add_column_chart(ws, frame, charts[name])
         save_atomically(wb, self.path, backup=True)
         self._workbook = None
+
+
+def add_column_chart(ws, frame: pd.DataFrame, spec: ChartSpec) -> None:
+    from openpyxl.chart import BarChart, Reference
+    from openpyxl.utils import get_column_letter
+
+    chart = BarChart()
+    chart.type = "col"
+    chart.title = spec.title
+    chart.y_axis.title = spec.y_title
+    chart.height, chart.width = 8, 16
+    rows = len(frame)
+    for c, name in enumerate(frame.columns[1:], start=2):
+        if name in spec.skip:
+            continue
+        chart.add_data(Reference(ws, min_col=c, min_row=1, max_row=rows + 1), titles_from_data=True)
+    chart.set_categories(Reference(ws, min_col=1, min_row=2, max_row=rows + 1))
+    ws.add_chart(chart, f"{get_column_letter(len(frame.columns) + 2)}2")
 
 
 def save_atomically(workbook, path: Path, backup: bool) -> Path | None:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from .collect import MARKS_SHEET
-from .officebook import OfficeBook
+from .officebook import ChartSpec, OfficeBook
 from .scheme import Scheme, load_scheme
 from .scoring import Inputs, Results, score
 
@@ -125,5 +125,5 @@ def run_score(book: OfficeBook, write: bool = True) -> ScoreResult:
     results = score(scheme, inputs)
     sheets = result_sheets(scheme, results)
     if write:
-        book.write_sheets(sheets)
+        book.write_sheets(sheets, charts={DISTRIBUTION: ChartSpec("各类别等次分布", "单位数", skip=("合计",))})
     return ScoreResult(results, sheets)
