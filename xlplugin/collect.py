@@ -117,9 +117,11 @@ def read_submission(path: Path, name: str, scheme: Scheme, period: Period) -> Ou
     if not signed:
         grids = {g.sheet: g for g in spec.grids}
         try:
-            found = diagnose(form, grids, meta, module.expected(scheme, meta.recipient))
+            found, own = diagnose(form, grids, meta, module.expected(scheme, meta.recipient))
         except Exception:  # the diagnosis is a courtesy; the form is sent back either way
-            found = []
+            found, own = [], False
+        if not own:  # rows of someone else's form (a copied meta): do not file it under the meta's recipient
+            out.kind, out.recipient = "", ""
         action = "锁定内容不得修改。请使用下发的原始表格重新填写后发送。"
         if not found:
             found = [("", "", "表格的校验信息与内容不符：可能复制了其他单位的表格，或改动了隐藏的校验信息。")]

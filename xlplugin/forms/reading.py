@@ -86,7 +86,7 @@ class Reading:
             if required:
                 self.issue(sheet, ref, f"{label}未填写。", f"请填写{label}。")
             return None
-        if was_text and canonical(number) != str(value).strip():
+        if was_text:
             self.issue(sheet, ref, f"{label}“{value}”是文本，已按数字 {number:g} 读取。", "今后请直接填写数字。", WARNING)
         if number < minimum or (maximum is not None and number > maximum):
             top = f"{maximum:g}" if maximum is not None else "∞"
@@ -130,10 +130,14 @@ class Reading:
             return None
 
 
-def diagnose(form: FormFile, grids: dict[str, Grid], meta: Meta, expected: dict[str, list[BodyRow]]) -> list[tuple[str, str, str]]:
+def diagnose(form: FormFile, grids: dict[str, Grid], meta: Meta,
+             expected: dict[str, list[BodyRow]]) -> tuple[list[tuple[str, str, str]], bool]:
     """Why a signature does not verify, as (sheet, cell, problem), by comparing the form with the rows the
-    current scheme gives this recipient: rows deleted, inserted or reordered, definition cells changed."""
+    current scheme gives this recipient: rows deleted, inserted or reordered, definition cells changed.
+    Also whether the rows are the recipient's own, at most some deleted or inserted (then it is that
+    recipient's form, altered) rather than replaced by others (another unit's form under a copied meta)."""
     found: list[tuple[str, str, str]] = []
+    rows_match = True
     for sheet, rows in expected.items():
         grid = grids[sheet]
         data = [b for b in rows if is_data_row(b.id)]
@@ -154,6 +158,7 @@ def diagnose(form: FormFile, grids: dict[str, Grid], meta: Meta, expected: dict[
         missing = [i for i in want if i not in got]
         last = max([row for s_, row, _ in meta.rows if s_ == sheet] + [r for r, _ in present] + [first])
         extra = [r for r in others if r <= last]
+        rows_match = rows_match and not (missing and extra)  # rows missing *and* others instead: another's form
         if missing and extra:
             found.append((sheet, cell_ref(extra[0], 0),
                           f"表格中的行与校验信息不符：缺少“{'、'.join(missing[:3])}”{'等' if len(missing) > 3 else ''}"
@@ -182,4 +187,4 @@ def diagnose(form: FormFile, grids: dict[str, Grid], meta: Meta, expected: dict[
                 should = canonical(body.values.get(col.key))
                 if have != should:
                     found.append((sheet, cell_ref(r, i), f"锁定的“{col.header}”被改为“{have}”（应为“{should}”）。"))
-    return found
+    return found, rows_match
