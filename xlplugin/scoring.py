@@ -8,7 +8,7 @@ tables. DOMAIN.md's rules, configured by the office workbook, nothing baked in.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -17,6 +17,10 @@ from .scheme import Scheme
 
 FALLBACK_SELF = "采用自评得分"  # what an indicator scores when its evaluating department gave no score
 FALLBACK_ZERO = "记零分"
+# the marks scoring reads (source, item); everything else in 汇总数据 (explanations, evidence, comments) is not scored
+ITEM_SELF, ITEM_EVALUATOR, ITEM_REASON, ITEM_FALSIFIED = "自评得分", "考评得分", "扣分原因", "弄虚作假"
+ITEM_RATER, ITEM_RANK = "评议等次", "名次"
+SCORED_ITEMS = (ITEM_SELF, ITEM_EVALUATOR, ITEM_REASON, ITEM_FALSIFIED, ITEM_RATER, ITEM_RANK)
 
 
 @dataclass
@@ -50,25 +54,41 @@ def _numeric(frame: pd.DataFrame) -> pd.Series:
     return pd.to_numeric(frame["value"], errors="coerce")
 
 
+def _keys(frame: pd.DataFrame, unit_pos: dict[str, int], ind_pos: dict[str, int]) -> tuple[np.ndarray, np.ndarray]:
+    """One int64 key per (unit, indicator) row of a marks frame, and which rows name a known pair."""
+    key = (frame["unit"].map(unit_pos) * len(ind_pos) + frame["indicator"].map(ind_pos)).to_numpy(dtype=float)
+    known = ~np.isnan(key)
+    return key[known].astype(np.int64), known
+
+
 def indicator_scores(scheme: Scheme, marks: pd.DataFrame, period: str, fallback: str = FALLBACK_SELF) -> pd.DataFrame:
     """Every (unit, indicator) pair of a period with its self score, evaluator score and final score."""
-    pairs = pd.DataFrame(
-        [(u.code, i.code, i.kind, i.max) for u in scheme.units for i in scheme.indicators_for(u)],
-        columns=["unit", "indicator", "kind", "max"],
-    )
+    # (unit, indicator) pairs are matched on one integer key (unit position x indicators + indicator position):
+    # merging or looking up on the two text columns was most of the time on a large cycle
+    unit_pos = {u.code: n for n, u in enumerate(scheme.units)}
+    ind_pos = {i.code: n for n, i in enumerate(scheme.indicators)}
+    n_ind = len(ind_pos)
+    rows = [(u.code, i.code, i.kind, i.max, unit_pos[u.code] * n_ind + ind_pos[i.code])
+            for u in scheme.units for i in scheme.indicators_for(u)]
+    pairs = pd.DataFrame(rows, columns=["unit", "indicator", "kind", "max", "key"])
+    key = pairs.pop("key")
     m = marks[marks["period"] == period]
+    evaluator = m[m["source"] == "考评部门"]
 
-    def pick(source: str, item: str) -> pd.DataFrame:
-        sel = m[(m["source"] == source) & (m["item"] == item)]
-        return sel.assign(v=_numeric(sel)).groupby(["unit", "indicator"], as_index=False)["v"].last()
+    def last(frame: pd.DataFrame, values: pd.Series) -> pd.Series:
+        """Per pair, the last non-empty value its marks give (as groupby(...).last()), aligned on pairs."""
+        k, known = _keys(frame, unit_pos, ind_pos)
+        return key.map(values[known].groupby(k).last())
 
-    pairs = pairs.merge(pick("自评", "自评得分").rename(columns={"v": "self_score"}), how="left", on=["unit", "indicator"])
-    pairs = pairs.merge(pick("考评部门", "考评得分").rename(columns={"v": "evaluator_score"}), how="left", on=["unit", "indicator"])
-    reasons = m[(m["source"] == "考评部门") & (m["item"] == "扣分原因")].groupby(["unit", "indicator"])["value"].last()
-    pairs = pairs.merge(reasons.rename("reason").reset_index(), how="left", on=["unit", "indicator"])
-    fal = m[(m["source"] == "考评部门") & (m["item"] == "弄虚作假") & (m["value"] == "是")]
-    flagged = set(zip(fal["unit"], fal["indicator"]))
-    pairs["falsified"] = [(u, i) in flagged for u, i in zip(pairs["unit"], pairs["indicator"])]
+    own = m[(m["source"] == "自评") & (m["item"] == ITEM_SELF)]
+    pairs["self_score"] = last(own, _numeric(own))
+    given = evaluator[evaluator["item"] == ITEM_EVALUATOR]
+    pairs["evaluator_score"] = last(given, _numeric(given))
+    reasons = evaluator[evaluator["item"] == ITEM_REASON]
+    pairs["reason"] = last(reasons, reasons["value"]).astype(object)
+    flags = evaluator[evaluator["item"] == ITEM_FALSIFIED]
+    fal = flags[flags["value"] == "是"]
+    pairs["falsified"] = key.isin(_keys(fal, unit_pos, ind_pos)[0])
     base = pairs["evaluator_score"]
     if fallback == FALLBACK_SELF:
         base = base.fillna(pairs["self_score"])
@@ -99,10 +119,10 @@ def component_scores(scheme: Scheme, inputs: Inputs, period: str, ind: pd.DataFr
             column = "self_score" if comp.source == "自评" else "score"
             values = _rate(ind, comp.indicator_kind, column)
         elif comp.method == "评议平均":
-            sel = m[(m["source"] == "评议") & (m["item"] == "评议等次")]
+            sel = m[(m["source"] == "评议") & (m["item"] == ITEM_RATER)]
             values = sel.assign(p=sel["value"].map(scheme.rater_grades)).groupby("unit")["p"].mean()
         elif comp.method == "领导排名":
-            sel = m[(m["source"] == "领导") & (m["item"] == "名次")]
+            sel = m[(m["source"] == "领导") & (m["item"] == ITEM_RANK)]
             ranks = _numeric(sel)
             pts = ranks.map(lambda r: rank_points.get(int(r), lowest) if pd.notna(r) else np.nan)
             w = sel["rater"].map(leader_weight).fillna(0.0)
@@ -129,11 +149,20 @@ def grade_of(total: float, scheme: Scheme) -> int:
     return len(scheme.grades) - 1
 
 
+def _scored_marks(marks: pd.DataFrame) -> pd.DataFrame:
+    """Only the marks scoring reads, with period/source/item as categoricals: every later filter on them is a
+    comparison of small integer codes instead of a Python string comparison per row (most of the time on a
+    large cycle was spent there)."""
+    kept = marks[marks["item"].isin(SCORED_ITEMS)]
+    return kept.astype({c: "category" for c in ("period", "source", "item")})
+
+
 def score(scheme: Scheme, inputs: Inputs) -> Results:
     s = scheme.settings
-    marks = inputs.marks
-    periods = [p for p in scheme.periods if (marks["period"] == p.name).any() or
-               (inputs.office["period"] == p.name).any()] or [scheme.period()]
+    started = set(inputs.marks["period"].dropna().unique()) | set(inputs.office["period"].dropna().unique())
+    periods = [p for p in scheme.periods if p.name in started] or [scheme.period()]
+    marks = _scored_marks(inputs.marks)
+    inputs = replace(inputs, marks=marks)
     inds, comps = [], []
     for p in periods:
         ind = indicator_scores(scheme, marks, p.name, s.missing_score)
