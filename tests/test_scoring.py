@@ -496,3 +496,22 @@ def test_hand_case_traces_back():
     sel = i[(i["unit"] == "A2") & (i["period"] == "年终") & (i["kind"] == "重点")]
     key = c[(c["unit"] == "A2") & (c["period"] == "年终") & (c["component"] == "重点目标")]["score"].iloc[0]
     assert key == pytest.approx(sel["score"].sum() / sel["max"].sum() * 100) == pytest.approx(95)
+
+
+def test_tracking_component_counts_the_mean_of_its_periods():
+    """基础工作 made a tracking component (跨期计算 = 各期平均): A1 scored 65 (过程) and 70 (年终), so it
+    counts (65 + 70) / 2 = 67.5 in both periods, and its points are 67.5 × 10% = 6.75 whatever the period
+    weights; before, the total took 65 × 10% × 20% + 70 × 10% × 80% = 1.3 + 5.6 = 6.9 of them. A1's total
+    therefore drops by 6.9 − 6.75 = 0.15. A unit without any office score keeps 0 for it."""
+    scheme, inputs = hand_case()
+    before = unit_row(score(scheme, inputs), "A1")["total"]
+    tracking = tuple(replace(c, across="各期平均") if c.name == "基础工作" else c for c in scheme.components)
+    tracked = replace(scheme, components=tracking)
+    r = score(tracked, inputs)
+    comp = r.components.set_index(["unit", "period", "component"])
+    assert comp.loc[("A1", "过程", "基础工作"), "score"] == pytest.approx(67.5)
+    assert comp.loc[("A1", "年终", "基础工作"), "score"] == pytest.approx(67.5)
+    assert unit_row(r, "A1")["total"] == pytest.approx(before - 0.15)
+    no_office = replace(inputs, office=inputs.office[inputs.office["unit"] != "B2"])
+    comp = score(tracked, no_office).components.set_index(["unit", "period", "component"])
+    assert comp.loc[("B2", "年终", "基础工作"), "score"] == 0 and not comp.loc[("B2", "年终", "基础工作"), "has_data"]

@@ -23,7 +23,7 @@ SHEETS: dict[str, list[str]] = {
     "考评部门": ["部门代码", "部门名称", "电子邮箱", "联系人"],
     "指标": ["指标代码", "考评维度", "考评层面", "考评要点", "指标名称", "分值", "计量单位", "目标值",
            "评分说明", "考评部门", "适用范围", "类型", "承担方式", "佐证要求"],
-    "考评方案": ["组成部分", "权重(%)", "来源", "指标类型", "计分方式", "说明"],
+    "考评方案": ["组成部分", "权重(%)", "来源", "指标类型", "计分方式", "跨期计算", "说明"],
     "考评期": ["考评期", "阶段", "权重(%)", "截止日期"],
     "等次": ["等次", "最低分", "优秀比例(%)"],
     "评议": ["评议等次", "分值"],
@@ -33,7 +33,7 @@ SHEETS: dict[str, list[str]] = {
     "加分": ["加分类型", "单项上限", "说明"],
 }
 # Columns that may be left out of a sheet altogether (everything else is required).
-OPTIONAL_COLUMNS = {"说明", "联系人", "电子邮箱", "承担方式", "佐证要求", "计量单位", "职务", "截止日期", "在编人数"}
+OPTIONAL_COLUMNS = {"跨期计算", "说明", "联系人", "电子邮箱", "承担方式", "佐证要求", "计量单位", "职务", "截止日期", "在编人数"}
 
 SETTING_KEYS = ["考评机关", "年度", "当前考评期", "基本分", "提交文件夹", "输出文件夹", "截止日期", "加分上限",
                 "总分上限", "缺少考评得分时",
@@ -42,6 +42,7 @@ REQUIRED_SETTINGS = ["考评机关", "年度", "当前考评期", "基本分", "
 
 SOURCES = ("自评", "考评部门", "评议", "领导", "绩效办")
 METHODS = ("得分率", "评议平均", "领导排名", "直接评分")
+ACROSS_PERIODS = ("按考评期权重", "各期平均")  # 各期平均: tracking components, the mean of every period scored
 INDICATOR_KINDS = ("重点", "共性")
 STAGES = ("过程", "年终")
 ALL = "全部"
@@ -57,7 +58,7 @@ class Settings:
     submit_dir: str
     output_dir: str
     deadline: str
-    bonus_cap: float
+    bonus_cap: float | None  # None (left blank): no cap on the bonus total
     smtp_host: str
     smtp_port: int
     smtp_security: str
@@ -120,6 +121,7 @@ class Component:
     method: str
     note: str
     row: int
+    across: str = "按考评期权重"
 
 
 @dataclass(frozen=True)
@@ -200,7 +202,7 @@ class Scheme:
 
     @cached_property
     def _indicators_by_unit(self) -> dict[str, tuple[Indicator, ...]]:
-        return {u.code: tuple(i for i in self.indicators if i.applies_to(u)) for u in self.units}
+        return indicators_by_unit(self.units, self.indicators)
 
     def indicators_for(self, unit: Unit) -> tuple[Indicator, ...]:
         """The indicators a unit is evaluated on, in the workbook's order (the tree order)."""
@@ -223,6 +225,20 @@ class Scheme:
                 return p
         known = "、".join(p.name for p in self.periods)
         raise SchemeError([Problem("考评期", None, f"没有名为“{name}”的考评期（已有：{known}）。")])
+
+
+def indicators_by_unit(units, indicators) -> dict[str, tuple[Indicator, ...]]:
+    """Each unit's indicators in workbook order, through an index by scope token: checking every unit
+    against every indicator takes seconds when a thousand units each have their own key targets."""
+    by_token: dict[str, list[int]] = {}
+    for n, ind in enumerate(indicators):
+        for token in set(ind.scope):
+            by_token.setdefault(token, []).append(n)
+    out = {}
+    for u in units:
+        hits = set(by_token.get(ALL, ())) | set(by_token.get(u.category, ())) | set(by_token.get(u.code, ()))
+        out[u.code] = tuple(indicators[n] for n in sorted(hits))
+    return out
 
 
 @dataclass(frozen=True)
@@ -368,7 +384,7 @@ def _settings(r: _Reader) -> Settings | None:
         return None
     year = r.number("设置", rows["年度"], "年度", values["年度"])
     base = r.number("设置", rows["基本分"], "基本分", values["基本分"], minimum=1)
-    bonus_cap = r.number("设置", rows.get("加分上限", 0), "加分上限", values.get("加分上限"), required=False) or 0.0
+    bonus_cap = r.number("设置", rows.get("加分上限", 0), "加分上限", values.get("加分上限"), required=False, minimum=0)
     port = r.number("设置", rows.get("SMTP端口", 0), "SMTP端口", values.get("SMTP端口"), required=False) or 25
     total_cap = r.number("设置", rows.get("总分上限", 0), "总分上限", values.get("总分上限"), required=False)
     missing = _text(values.get("缺少考评得分时")) or "采用自评得分"
@@ -451,8 +467,9 @@ def _indicators(r: _Reader, evaluator_names: set[str], unit_codes: set[str], cat
 
 
 def _check_unit_totals(r: _Reader, base: float, units: list[Unit], indicators: list[Indicator]) -> None:
+    applicable = indicators_by_unit(units, indicators)
     for unit in units:
-        total = sum(i.max for i in indicators if i.applies_to(unit))
+        total = sum(i.max for i in applicable[unit.code])
         if abs(total - base) > 1e-6:
             r.problem("单位", unit.row, f"单位“{unit.name}”适用指标的分值合计为 {total:g}，应等于基本分 {base:g}。")
 
@@ -488,7 +505,10 @@ def _components(r: _Reader) -> list[Component]:
         method = _text(rec["计分方式"])
         if method not in METHODS:
             r.problem(sheet, row, f"计分方式应为 {'/'.join(METHODS)} 之一，现为“{method}”。")
-        out.append(Component(name, weight or 0.0, source, kind, method, _text(rec["说明"]), row))
+        across = _text(rec["跨期计算"]) or ACROSS_PERIODS[0]
+        if across not in ACROSS_PERIODS:
+            r.problem(sheet, row, f"跨期计算应为 {'/'.join(ACROSS_PERIODS)} 之一，现为“{across}”。")
+        out.append(Component(name, weight or 0.0, source, kind, method, _text(rec["说明"]), row, across))
     if not out:
         r.problem(sheet, None, "考评方案至少需要一个组成部分。")
     r.unique(sheet, "组成部分", [(c.name, c.row) for c in out])

@@ -157,6 +157,22 @@ def _scored_marks(marks: pd.DataFrame) -> pd.DataFrame:
     return kept.astype({c: "category" for c in ("period", "source", "item")})
 
 
+def _mean_across_periods(scheme: Scheme, components: pd.DataFrame) -> pd.DataFrame:
+    """Tracking components (跨期计算 = 各期平均) count with the mean of every period they were scored in."""
+    tracking = [c.name for c in scheme.components if c.across == "各期平均"]
+    if not tracking:
+        return components
+    sel = components["component"].isin(tracking)
+    scored = components[sel & components["has_data"]]
+    mean = scored.groupby(["unit", "component"])["score"].mean()
+    key = pd.MultiIndex.from_frame(components.loc[sel, ["unit", "component"]])
+    values = pd.Series(mean.reindex(key).to_numpy(), index=components.index[sel])
+    components.loc[sel, "has_data"] = values.notna().to_numpy()
+    components.loc[sel, "score"] = values.fillna(0.0).to_numpy()
+    components["points"] = components["score"] * components["weight"] / 100 * scheme.settings.base / 100
+    return components
+
+
 def score(scheme: Scheme, inputs: Inputs) -> Results:
     s = scheme.settings
     started = set(inputs.marks["period"].dropna().unique()) | set(inputs.office["period"].dropna().unique())
@@ -169,7 +185,7 @@ def score(scheme: Scheme, inputs: Inputs) -> Results:
         inds.append(ind)
         comps.append(component_scores(scheme, inputs, p.name, ind))
     indicators = pd.concat(inds, ignore_index=True)
-    components = pd.concat(comps, ignore_index=True)
+    components = _mean_across_periods(scheme, pd.concat(comps, ignore_index=True))
 
     per_period = components.groupby(["unit", "period"])["points"].sum().unstack("period")
     weights = pd.Series({p.name: p.weight for p in periods})
