@@ -74,10 +74,21 @@ def cmd_score(args) -> int:
 
     scored = run_score(FileOfficeBook(args.office))
     units = scored.sheets["总排名"]
-    print(f"已计算 {len(units)} 个单位的得分、等次和排名，结果写入考评台账（总排名、分类排名、得分明细、指标得分、等次分布）。")
+    print(f"已计算 {len(units)} 个单位的得分、等次和排名，结果写入考评台账（总排名、分类排名、得分明细、指标得分、等次分布、反馈）。")
     print("前 {} 名：".format(min(args.top, len(units))))
     for row in scored.top(args.top).itertuples(index=False):
         print(f"  {row.总排名:>3}  {row.单位名称}（{row.类别}）  {row.总分:.2f}  {row.等次}")
+    return 0
+
+
+def cmd_feedback(args) -> int:
+    from .feedback import run_feedback
+    from .officebook import FileOfficeBook
+
+    result = run_feedback(FileOfficeBook(args.office), args.period, progress=_progress("生成反馈"))
+    print(result.summary())
+    if result.paths:
+        print(f"如：{result.paths[0].name}。每个单位一份，只读，可直接打印或通过电子邮件发给各单位。")
     return 0
 
 
@@ -135,6 +146,13 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("office", help="考评台账文件")
     s.add_argument("--top", type=int, default=10, help="在屏幕上列出的名次数（默认 10）")
     s.set_defaults(func=cmd_score)
+
+    s = sub.add_parser("feedback", help="生成各单位的绩效反馈表",
+                       description="按考评方案计分，为每个被考评单位生成一份绩效反馈表（得分、排名、等次、失分原因、图表和综合评价），"
+                                   "输出到 输出/<年度><考评期>/反馈/。综合评价的文字来自 templates/feedback/narrative.txt.j2，可直接修改。")
+    s.add_argument("office", help="考评台账文件")
+    s.add_argument("--period", help="考评期（用于文件夹和文件名，默认取“设置”中的当前考评期）")
+    s.set_defaults(func=cmd_feedback)
 
     s = sub.add_parser("demo", help="用样例跑一遍完整流程", description="在指定文件夹中用 city 样例运行目前已有的全部流程。")
     s.add_argument("dir", nargs="?", default="demo", help="输出文件夹（默认 ./demo）")

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from .collect import MARKS_SHEET
+from .feedback import feedback_sheet
 from .officebook import ChartSpec, OfficeBook
 from .scheme import Scheme, load_scheme
 from .scoring import Inputs, Results, score
@@ -116,6 +117,7 @@ def result_sheets(scheme: Scheme, r: Results) -> dict[str, pd.DataFrame]:
     dist = dist.reindex(index=[g.name for g in scheme.grades], columns=scheme.categories, fill_value=0)
     dist["合计"] = dist.sum(axis=1)
     sheets[DISTRIBUTION] = dist.reset_index().rename(columns={"grade": "等次"})
+    sheets[FEEDBACK] = feedback_sheet(scheme, r)
     return sheets
 
 
