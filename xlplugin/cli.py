@@ -157,6 +157,9 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("demo", help="用样例跑一遍完整流程", description="在指定文件夹中用 city 样例运行目前已有的全部流程。")
     s.add_argument("dir", nargs="?", default="demo", help="输出文件夹（默认 ./demo）")
     s.set_defaults(func=cmd_demo)
+    from .addin import register as register_addin
+
+    register_addin(sub)
     return p
 
 
