@@ -96,7 +96,11 @@ def result_sheets(scheme: Scheme, r: Results) -> dict[str, pd.DataFrame]:
         sheets[f"{CATEGORY_PREFIX}{category}"[:31]] = part.drop(columns=["总排名"])
 
     c = r.components
-    detail = c.pivot_table(index="unit", columns="component", values="score", sort=False)
+    # several periods: each component as the period-weighted mean, so the columns add up to 加权合计
+    weights = {p.name: p.weight for p in scheme.periods if p.name in set(c["period"])}
+    share = c["period"].map(weights) / sum(weights.values())
+    detail = c.assign(score=c["score"] * share).pivot_table(index="unit", columns="component", values="score",
+                                                            aggfunc="sum", sort=False)
     order = [comp.name for comp in scheme.components]
     detail = detail[order].round(2)
     detail.columns = [f"{name}（{w:g}%）" for name, w in zip(order, [comp.weight for comp in scheme.components])]
