@@ -24,7 +24,7 @@ $(VENV_STAMP): pyproject.toml uv.lock | $(UV)
 	touch $@
 
 system-deps:
-	@command -v soffice >/dev/null && command -v pdftoppm >/dev/null && fc-list :lang=zh | grep -q . \
+	@command -v soffice >/dev/null && command -v pdftoppm >/dev/null && test -x /usr/sbin/dovecot && fc-list :lang=zh | grep -q . \
 		|| scripts/install-system-deps
 
 clean:

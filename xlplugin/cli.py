@@ -154,6 +154,12 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--period", help="考评期（用于文件夹和文件名，默认取“设置”中的当前考评期）")
     s.set_defaults(func=cmd_feedback)
 
+    from .fetch import register as register_fetch
+    from .mail import register as register_send
+
+    register_send(sub)
+    register_fetch(sub)
+
     s = sub.add_parser("demo", help="用样例跑一遍完整流程", description="在指定文件夹中用 city 样例运行目前已有的全部流程。")
     s.add_argument("dir", nargs="?", default="demo", help="输出文件夹（默认 ./demo）")
     s.set_defaults(func=cmd_demo)

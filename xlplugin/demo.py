@@ -9,6 +9,7 @@ import random
 from .collect import collect, submission_folder
 from .feedback import run_feedback
 from .generate import generate
+from .mail import demo_step as demo_send
 from .officebook import FileOfficeBook
 from .samples import write_sample
 from .scheme import load_scheme
@@ -24,7 +25,7 @@ def run_demo(folder: Path, say=print) -> dict:
     office = folder / OFFICE_NAME
     started = time.perf_counter()
 
-    say("【1/7】创建样例考评台账（city：松原市政府工作部门）")
+    say("【1/9】创建样例考评台账（city：松原市政府工作部门）")
     write_sample(office, "city", overwrite=True)
     book = FileOfficeBook(office)
     scheme = load_scheme(book)
@@ -32,13 +33,16 @@ def run_demo(folder: Path, say=print) -> dict:
     say(f"　　{len(scheme.units)} 个被考评单位（{'、'.join(scheme.categories)}），{len(scheme.indicators)} 项指标，"
         f"{len(scheme.evaluators)} 个考评部门，{len(scheme.rater_groups)} 个评议组，{len(scheme.leaders)} 位领导")
 
-    say("【2/7】生成表格")
+    say("【2/9】生成表格")
     result = generate(book)
     say(f"　　{result.summary()}")
     for sub in sorted({p.parent for p in result.paths}):
         files = sorted(p.name for p in result.paths if p.parent == sub)
         say(f"　　{sub.relative_to(folder)}/  {len(files)} 份，如 {files[0]}")
-    say("【3/7】模拟各单位填表并发回（含逾期、缺交和各种常见错误）")
+    say("【3/9】发送表格（试发送：不连接邮件服务器，生成可用邮件客户端打开的 .eml 预览）")
+    demo_send(book, "forms", say)
+
+    say("【4/9】模拟各单位填表并发回（含逾期、缺交和各种常见错误）")
     folder_in = submission_folder(book, scheme)
     if folder_in.exists():
         import shutil
@@ -47,7 +51,7 @@ def run_demo(folder: Path, say=print) -> dict:
     for note in simulate_returns(scheme, result.paths, folder_in, random.Random(2026)):
         say(f"　　· {note}")
 
-    say("【4/7】收集、校验并汇总")
+    say("【5/9】收集、校验并汇总")
     collected = collect(book)
     say(f"　　{collected.summary()}")
     errors = collected.issues[collected.issues["级别"] == "错误"]
@@ -55,20 +59,22 @@ def run_demo(folder: Path, say=print) -> dict:
         where = "，".join(x for x in (row.文件, row.工作表, row.单元格) if isinstance(x, str))
         say(f"　　· {where}：{row.问题}")
     say(f"　　结果已写入 {office.name} 的“提交情况”“校验问题”“汇总数据”工作表。")
-    say("【5/7】绩效办录入直接评分、审定加分、记录一票否决（模拟）")
+    say("【6/9】绩效办录入直接评分、审定加分、记录一票否决（模拟）")
     book = FileOfficeBook(office)
     for note in simulate_office(book, scheme, random.Random(7)):
         say(f"　　· {note}")
 
-    say("【6/7】计分、排名")
+    say("【7/9】计分、排名")
     scored = run_score(book)
     say(f"　　结果已写入 {office.name}：总排名、分类排名、得分明细、指标得分、等次分布、反馈。前 10 名：")
     for row in scored.top(10).itertuples(index=False):
         say(f"　　{row.总排名:>3}  {row.单位名称:<10}{row.类别:<12}{row.总分:>7.2f}  {row.等次}")
-    say("【7/7】生成各单位绩效反馈表")
+    say("【8/9】生成各单位绩效反馈表")
     feedback = run_feedback(book)
     say(f"　　{feedback.summary()}")
     if feedback.paths:
         say(f"　　{feedback.folder.relative_to(folder)}/  {len(feedback.paths)} 份，如 {feedback.paths[0].name}")
+    say("【9/9】发送反馈（试发送）")
+    demo_send(book, "feedback", say)
     say(f"完成，用时 {time.perf_counter() - started:.1f} 秒。")
     return {"office": office, "forms": result.paths, "collected": collected, "scored": scored, "feedback": feedback}

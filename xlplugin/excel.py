@@ -302,7 +302,9 @@ def do_feedback(ui: Ribbon) -> None:
 
 
 def do_send(ui: Ribbon, what: str) -> None:
-    ui.alert(f"“{what}”将在电子邮件功能完成后提供。\n目前请从输出文件夹中取出文件，用单位的邮箱手工发送。")
+    from .mail import ribbon_send
+
+    ribbon_send(ui, what)
 
 
 def output_folder(office: XlwingsOfficeBook) -> Path:
@@ -339,11 +341,11 @@ HELP = """绩效考评加载项：按钮从左到右就是一个考评周期。
 
 1. 初始化台账：在空白工作簿中创建样例考评台账，保存后按本单位方案修改。
 2. 生成表格：为每个被考评单位、考评部门、评议组和领导生成表格，放在“输出”文件夹。
-3. 发送表格：（电子邮件功能完成后提供）
+3. 发送表格：把各自的表格用电子邮件发给每个接收方（“发送记录”工作表记下每一封，重发时只补发未成功的）。
 4. 收集汇总：读取“提交”文件夹中发回的表格，逐一校验，汇总到“提交情况”“校验问题”“汇总数据”工作表。
 5. 计算排名：计分、定等次和排名，写入“总排名”等结果工作表。
 6. 生成反馈：为每个单位生成一份绩效反馈表。
-7. 发送反馈：（电子邮件功能完成后提供）
+7. 发送反馈：把绩效反馈表用电子邮件发给各被考评单位。
 8. 打开输出文件夹：在资源管理器中打开本期的输出文件夹。
 
 没有 Excel 的电脑（如 WPS、Linux）可以用命令行完成同样的工作：xlplugin -h"""
@@ -364,11 +366,11 @@ class Button:
 BUTTONS: dict[str, Button] = {
     "xlp_init": Button("初始化台账", do_init, "FileNew"),
     "xlp_generate": Button("生成表格", do_generate, "TableInsert"),
-    "xlp_send_forms": Button("发送表格", lambda ui: do_send(ui, "发送表格"), "FileSendAsAttachment"),
+    "xlp_send_forms": Button("发送表格", lambda ui: do_send(ui, "forms"), "FileSendAsAttachment"),
     "xlp_collect": Button("收集汇总", do_collect, "ImportExcel"),
     "xlp_score": Button("计算排名", do_score, "SortDescendingExcel"),
     "xlp_feedback": Button("生成反馈", do_feedback, "ReviewNewComment"),
-    "xlp_send_feedback": Button("发送反馈", lambda ui: do_send(ui, "发送反馈"), "FileSendAsAttachment"),
+    "xlp_send_feedback": Button("发送反馈", lambda ui: do_send(ui, "feedback"), "FileSendAsAttachment"),
     "xlp_open_output": Button("打开输出文件夹", do_open_output, "FileOpen"),
     "xlp_help": Button("帮助", do_help, "Help"),
 }

@@ -24,7 +24,7 @@ FILES = {
     "评议组": "rater_groups.csv", "领导": "leaders.csv", "排名分值": "rank_points.csv", "加分": "bonus.csv",
 }
 NUMERIC = {"分值", "权重(%)", "最低分", "优秀比例(%)", "名次", "单项上限", "在编人数"}
-NUMERIC_SETTINGS = {"年度", "基本分", "加分上限", "SMTP端口"}
+NUMERIC_SETTINGS = {"年度", "基本分", "加分上限", "总分上限", "SMTP端口", "IMAP端口"}
 WIDTHS = {"评分说明": 40, "指标名称": 28, "说明": 50, "值": 36, "分管单位": 40, "佐证要求": 24}
 
 

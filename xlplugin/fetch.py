@@ -1,0 +1,480 @@
+"""fetch: take the returned forms out of the office's IMAP mailbox into the submission folder.
+
+Only messages whose sender (From) is an address in the office workbook (单位, 考评部门, 评议组, 领导) have their
+spreadsheet attachments stored, under ``<提交文件夹>/<代码>_<名称>/``, with the file's modification time set to
+when the server received the message (collect takes the newest of several returns and judges lateness by it).
+Everything else is listed, not stored. The mailbox is opened read-only and never changed.
+
+Idempotent: the 收件记录 sheet remembers every message by its Message-ID, so a message is read once; and an
+attachment whose bytes (sha256) are already stored in that sender's folder is not stored again — not when the
+same message arrives twice, not when the workbook was not saved after a crash. A message from an unknown
+sender is looked at again once its address has been added to the workbook.
+
+The settings (设置): IMAP服务器, IMAP端口, IMAP加密 (无/STARTTLS/SSL, default SSL), IMAP用户名 (default: SMTP用户名,
+then 发件人), IMAP文件夹 (default INBOX). The password: XLPLUGIN_IMAP_PASSWORD or the keyring (xlplugin-imap),
+else the SMTP password when the user name is the same.
+"""
+from __future__ import annotations
+
+import email
+import hashlib
+import imaplib
+import os
+import re
+import ssl
+import tempfile
+from dataclasses import dataclass, field
+from datetime import datetime
+from email import policy
+from email.utils import getaddresses
+from pathlib import Path
+from typing import Callable
+
+import pandas as pd
+
+from .mail import (KEYRING_SERVICE, PASSWORD_ENV, MailError, cell_text, normalize_address, security_mode,
+                   setting_values, split_addresses, stored_password)
+from .officebook import OfficeBook
+from .paths import safe_filename
+from .scheme import Scheme, load_scheme
+
+Progress = Callable[[int, int], None]
+
+LOG_SHEET = "收件记录"
+LOG_COLUMNS = ["收件时间", "发件人", "发件地址", "接收方代码", "主题", "附件", "保存为", "SHA256", "结果", "邮件编号", "读取时间"]
+STORED, DUPLICATE, UNKNOWN_SENDER, NOT_FORM, NO_ATTACHMENT, TOO_LARGE = (
+    "已保存", "重复，未再保存", "未保存：发件人不在考评台账中", "未保存：不是表格文件", "无附件", "未保存：文件过大")
+IMAP_PASSWORD_ENV = "XLPLUGIN_IMAP_PASSWORD"
+IMAP_KEYRING_SERVICE = "xlplugin-imap"
+FORM_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xltx", ".et", ".ods", ".csv"}  # collect explains what is wrong with the others
+MAX_BYTES = 50 * 1024 * 1024
+BATCH = 200
+
+
+# ============================================================================================ settings
+
+
+@dataclass(frozen=True)
+class ImapConfig:
+    host: str
+    port: int
+    security: str  # none / starttls / ssl
+    user: str
+    folder: str
+
+    @classmethod
+    def from_book(cls, book: OfficeBook, scheme: Scheme) -> "ImapConfig":
+        v = setting_values(book)
+        host = v.get("IMAP服务器", "")
+        if not host:
+            raise MailError("请在考评台账“设置”中填写“IMAP服务器”（收取回复邮件的服务器，如 imap.example.gov.cn），"
+                            "以及 IMAP端口、IMAP加密（无/STARTTLS/SSL）。")
+        security = security_mode(v.get("IMAP加密") or "SSL", "IMAP加密")
+        port_text = v.get("IMAP端口", "")
+        try:
+            port = int(float(port_text)) if port_text else (993 if security == "ssl" else 143)
+        except ValueError:
+            raise MailError(f"“设置”中的“IMAP端口”应为数字，现为“{port_text}”。") from None
+        user = v.get("IMAP用户名") or v.get("SMTP用户名") or scheme.settings.sender
+        if not user:
+            raise MailError("请在考评台账“设置”中填写“IMAP用户名”（一般为绩效办的邮箱地址）。")
+        return cls(host, port, security, user, v.get("IMAP文件夹") or "INBOX")
+
+
+def imap_password(cfg: ImapConfig, book: OfficeBook, scheme: Scheme) -> str | None:
+    found = stored_password(IMAP_PASSWORD_ENV, IMAP_KEYRING_SERVICE, cfg.user)
+    if found:
+        return found
+    smtp_user = setting_values(book).get("SMTP用户名") or scheme.settings.sender
+    if smtp_user == cfg.user:  # the same mailbox: usually the same password
+        return stored_password(PASSWORD_ENV, KEYRING_SERVICE, cfg.user)
+    return None
+
+
+def known_senders(scheme: Scheme) -> dict[str, list[tuple[str, str]]]:
+    """Lower-cased address -> [(code, name)] of everyone in the office workbook with an e-mail address."""
+    out: dict[str, list[tuple[str, str]]] = {}
+    people = [(u.code, u.name, u.email) for u in scheme.units]
+    people += [(e.code, e.name, e.email) for e in scheme.evaluators]
+    people += [(g.code, g.name, g.email) for g in scheme.rater_groups]
+    people += [(l.code, l.name, l.email) for l in scheme.leaders]
+    for code, name, cell in people:
+        for address in split_addresses(cell)[0]:
+            out.setdefault(address.lower(), []).append((code, name))
+    return out
+
+
+# ============================================================================================ IMAP
+
+
+def modified_utf7(name: str) -> str:
+    """A mailbox name in IMAP's modified UTF-7 (RFC 3501 5.1.3): 收件箱 -> &VTZO9n7x-."""
+    out, run = [], []
+
+    def flush():
+        if run:
+            data = "".join(run).encode("utf-16-be")
+            import base64
+
+            out.append("&" + base64.b64encode(data).decode("ascii").rstrip("=").replace("/", ",") + "-")
+            run.clear()
+
+    for ch in name:
+        if 0x20 <= ord(ch) <= 0x7E:
+            flush()
+            out.append("&-" if ch == "&" else ch)
+        else:
+            run.append(ch)
+    flush()
+    return "".join(out)
+
+
+def _quote(mailbox: str) -> str:
+    return '"' + mailbox.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def connect(cfg: ImapConfig, password: str | None, context: ssl.SSLContext | None = None,
+            timeout: float = 60) -> imaplib.IMAP4:
+    where = f"{cfg.host}:{cfg.port}"
+    context = context or ssl.create_default_context()
+    if not password:
+        raise MailError(f"没有找到收件邮箱（{cfg.user}）的密码。请设置环境变量 {IMAP_PASSWORD_ENV}，"
+                        f"或在系统密码库中保存 {IMAP_KEYRING_SERVICE} / {cfg.user} 的密码。")
+    try:
+        if cfg.security == "ssl":
+            imap = imaplib.IMAP4_SSL(cfg.host, cfg.port, ssl_context=context, timeout=timeout)
+        else:
+            imap = imaplib.IMAP4(cfg.host, cfg.port, timeout=timeout)
+            if cfg.security == "starttls":
+                imap.starttls(ssl_context=context)
+    except ssl.SSLError as e:
+        raise MailError(f"与收件服务器 {where} 建立加密连接失败（{e.reason or e}）。请检查“IMAP加密”与“IMAP端口”是否匹配："
+                        "SSL 一般用 993 端口，STARTTLS 一般用 143 端口。") from None
+    except (OSError, imaplib.IMAP4.error) as e:
+        raise MailError(f"无法连接收件服务器 {where}（{type(e).__name__}：{e}）。请检查“设置”中的 IMAP服务器、IMAP端口和"
+                        "IMAP加密，以及本机网络。") from None
+    if cfg.security == "none" and cfg.host not in ("127.0.0.1", "localhost", "::1"):
+        imap.shutdown()
+        raise MailError("“IMAP加密”为“无”时不会发送密码（密码会以明文在网络上传输）。请改为 SSL 或 STARTTLS。")
+    try:
+        if not (cfg.user + password).isascii():
+            imap._encoding = "utf-8"  # imaplib quotes ASCII only; servers take UTF-8 in the quoted login strings
+        imap.login(cfg.user, password)
+    except imaplib.IMAP4.error as e:
+        imap.shutdown()
+        raise MailError(f"收件服务器拒绝登录（用户名 {cfg.user}）：{e}。请检查密码（环境变量 {IMAP_PASSWORD_ENV} "
+                        f"或系统密码库中 {IMAP_KEYRING_SERVICE} 的记录）。") from None
+    typ, data = imap.select(_quote(modified_utf7(cfg.folder)), readonly=True)  # read-only: flags stay as they are
+    if typ != "OK":
+        imap.logout()
+        raise MailError(f"收件邮箱中没有文件夹“{cfg.folder}”（{data[0].decode('utf-8', 'replace') if data else ''}）。"
+                        "请检查“设置”中的“IMAP文件夹”。")
+    return imap
+
+
+_FETCH_HEAD = re.compile(rb"UID (\d+)")
+_INTERNALDATE = re.compile(rb'INTERNALDATE "([^"]+)"')
+
+
+def _internaldate(head: bytes) -> datetime | None:
+    m = _INTERNALDATE.search(head)
+    if not m:
+        return None
+    try:
+        return datetime.strptime(m.group(1).decode("ascii"), "%d-%b-%Y %H:%M:%S %z")
+    except ValueError:
+        return None
+
+
+def _fetch(imap: imaplib.IMAP4, uids: list[bytes], what: str) -> dict[bytes, tuple[datetime | None, bytes]]:
+    """uid -> (INTERNALDATE, the literal) for `what` (a BODY.PEEK[...] item), BATCH uids per command."""
+    out = {}
+    for i in range(0, len(uids), BATCH):
+        typ, data = imap.uid("FETCH", b",".join(uids[i:i + BATCH]).decode("ascii"), f"(UID INTERNALDATE {what})")
+        if typ != "OK":
+            raise MailError(f"读取邮件失败：{data!r}")
+        for item in data:
+            if isinstance(item, tuple):
+                m = _FETCH_HEAD.search(item[0])
+                if m:
+                    out[m.group(1)] = (_internaldate(item[0]), item[1])
+    return out
+
+
+# ============================================================================================ the log
+
+
+def read_log(book: OfficeBook) -> list[dict]:
+    if LOG_SHEET not in book.sheet_names():
+        return []
+    return [{c: cell_text(r.get(c)) for c in LOG_COLUMNS} for r in book.read_sheet(LOG_SHEET).to_dict("records")]
+
+
+# ============================================================================================ the run
+
+
+@dataclass
+class Attachment:
+    name: str
+    data: bytes
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+
+@dataclass
+class FetchResult:
+    folder: Path
+    stored: list[Path] = field(default_factory=list)
+    duplicates: list[str] = field(default_factory=list)
+    unknown: list[dict] = field(default_factory=list)  # rows: messages from senders not in the workbook
+    not_forms: list[dict] = field(default_factory=list)
+    without_attachment: list[dict] = field(default_factory=list)
+    seen: int = 0  # messages in the mailbox folder
+    read: int = 0  # messages downloaded in this run
+    rows: list[dict] = field(default_factory=list)
+
+    def summary(self) -> str:
+        parts = [f"收件箱共 {self.seen} 封邮件，本次读取 {self.read} 封",
+                 f"保存表格 {len(self.stored)} 个到 {self.folder}"]
+        if self.duplicates:
+            parts.append(f"{len(self.duplicates)} 个附件此前已保存")
+        if self.unknown:
+            parts.append(f"{len(self.unknown)} 封来自考评台账以外的地址（未保存）")
+        if self.not_forms:
+            parts.append(f"{len(self.not_forms)} 个附件不是表格文件（未保存）")
+        return "，".join(parts) + "。"
+
+    def details(self) -> list[str]:
+        lines = []
+        for r in self.unknown:
+            lines.append(f"发件人不在考评台账中，未保存：{r['发件人']}，{r['收件时间']}，“{r['主题']}”"
+                         + (f"，附件：{r['附件']}" if r["附件"] else ""))
+        for r in self.not_forms:
+            lines.append(f"不是表格文件，未保存：{r['发件人']} 的附件 {r['附件']}")
+        for r in self.without_attachment:
+            lines.append(f"没有附件：{r['发件人']}，{r['收件时间']}，“{r['主题']}”")
+        return lines
+
+
+def fetch(book: OfficeBook, *, progress: Progress | None = None, password: str | None = None,
+          ssl_context: ssl.SSLContext | None = None, since: datetime | None = None) -> FetchResult:
+    """Store the spreadsheet attachments of known senders' new messages in the submission folder."""
+    from .collect import submission_folder
+
+    scheme = load_scheme(book)
+    cfg = ImapConfig.from_book(book, scheme)
+    senders = known_senders(scheme)
+    target = submission_folder(book, scheme)
+    result = FetchResult(target)
+    log = read_log(book)
+    # a message is done when it was read while its sender had the status it has now (known or not)
+    done: dict[str, bool] = {}
+    for r in log:
+        if r["邮件编号"]:
+            done[r["邮件编号"]] = done.get(r["邮件编号"], False) or r["结果"] != UNKNOWN_SENDER
+    imap = connect(cfg, password if password is not None else imap_password(cfg, book, scheme), ssl_context)
+    new_rows: list[dict] = []
+    try:
+        criteria = f"SINCE {since:%d-%b-%Y}" if since else "ALL"
+        typ, data = imap.uid("SEARCH", None, criteria)
+        uids = data[0].split() if typ == "OK" and data and data[0] else []
+        result.seen = len(uids)
+        heads = _fetch(imap, uids, "BODY.PEEK[HEADER.FIELDS (FROM MESSAGE-ID)]")
+        wanted, this_run = [], set()
+        for uid in uids:
+            when, raw = heads.get(uid, (None, b""))
+            head = email.message_from_bytes(raw, policy=policy.default)
+            ident = _message_id(head, raw, when)
+            address = _sender(head)
+            known = address.lower() in senders
+            if ident in this_run or (ident in done and (done[ident] or not known)):
+                continue  # read before, or the same message delivered twice
+            this_run.add(ident)
+            wanted.append(uid)
+        result.read = len(wanted)
+        for chunk_start in range(0, len(wanted), 20):
+            bodies = _fetch(imap, wanted[chunk_start:chunk_start + 20], "BODY.PEEK[]")
+            for k, uid in enumerate(wanted[chunk_start:chunk_start + 20]):
+                if uid in bodies:
+                    when, raw = bodies[uid]
+                    new_rows += _take(raw, when, senders, target, result)
+                if progress:
+                    progress(chunk_start + k + 1, len(wanted))
+    finally:
+        try:
+            imap.logout()
+        except (OSError, imaplib.IMAP4.error):
+            pass
+        if new_rows:
+            result.rows = new_rows
+            frame = pd.DataFrame(log + new_rows, columns=LOG_COLUMNS)
+            book.write_sheets({LOG_SHEET: frame})
+    return result
+
+
+def _sender(msg) -> str:
+    pairs = getaddresses([str(msg.get("From", ""))])
+    return normalize_address(pairs[0][1]) if pairs else ""
+
+
+def _message_id(msg, raw: bytes, when: datetime | None) -> str:
+    mid = (msg.get("Message-ID") or "").strip()
+    if mid:
+        return mid
+    return "无编号:" + hashlib.sha256(raw + str(when).encode()).hexdigest()[:24]
+
+
+def attachments(msg) -> list[Attachment]:
+    """Every part with a file name (decoded from RFC 2231 or RFC 2047), inline images of signatures excepted;
+    forwarded messages included."""
+    out = []
+    for part in msg.walk():
+        if part.is_multipart():
+            continue
+        name = part.get_filename()
+        disposition = part.get_content_disposition()
+        if not name and disposition != "attachment":
+            continue
+        if disposition == "inline" and part.get_content_maintype() == "image":
+            continue
+        data = part.get_payload(decode=True) or b""
+        out.append(Attachment(name or f"附件{len(out) + 1}", data))
+    return out
+
+
+def looks_like_form(att: Attachment) -> bool:
+    suffix = Path(att.name).suffix.lower()
+    if suffix in FORM_SUFFIXES:
+        return True
+    head = att.data[:8]
+    return head.startswith(b"PK\x03\x04") and b"xl/" in att.data[:4096] or head == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def _local(when: datetime | None) -> datetime:
+    if when is None:
+        return datetime.now()
+    return when.astimezone().replace(tzinfo=None)
+
+
+def _take(raw: bytes, when: datetime | None, senders: dict, target: Path, result: FetchResult) -> list[dict]:
+    msg = email.message_from_bytes(raw, policy=policy.default)
+    address = _sender(msg)
+    display = str(msg.get("From", address))
+    owners = senders.get(address.lower())
+    received = _local(when)
+    base = {"收件时间": received.strftime("%Y-%m-%d %H:%M:%S"), "发件人": display, "发件地址": address,
+            "接收方代码": "、".join(c for c, _ in owners) if owners else "", "主题": str(msg.get("Subject", "")),
+            "附件": "", "保存为": "", "SHA256": "", "结果": "", "邮件编号": _message_id(msg, raw, when),
+            "读取时间": datetime.now().strftime("%Y-%m-%d %H:%M:%S")}
+    files = attachments(msg)
+    if not owners:
+        row = {**base, "附件": "、".join(a.name for a in files), "结果": UNKNOWN_SENDER}
+        result.unknown.append(row)
+        return [row]
+    if not files:
+        row = {**base, "结果": NO_ATTACHMENT}
+        result.without_attachment.append(row)
+        return [row]
+    code, name = owners[0]
+    folder = target / safe_filename(f"{code}_{name}")
+    rows = []
+    for att in files:
+        row = {**base, "附件": att.name, "SHA256": att.sha256}
+        if not looks_like_form(att):
+            row["结果"] = NOT_FORM
+            result.not_forms.append(row)
+        elif len(att.data) > MAX_BYTES:
+            row["结果"] = TOO_LARGE
+            result.not_forms.append(row)
+        else:
+            existing = _same_bytes(folder, att.sha256)
+            if existing is not None:
+                row.update({"结果": DUPLICATE, "保存为": _relative(existing, target)})
+                result.duplicates.append(att.name)
+            else:
+                path = _store(folder, att, received)
+                row.update({"结果": STORED, "保存为": _relative(path, target)})
+                result.stored.append(path)
+        rows.append(row)
+    return rows
+
+
+def _relative(path: Path, base: Path) -> str:
+    try:
+        return path.relative_to(base).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _same_bytes(folder: Path, sha: str) -> Path | None:
+    if not folder.is_dir():
+        return None
+    for p in sorted(folder.iterdir()):
+        if p.is_file() and not p.name.startswith(".~") and hashlib.sha256(p.read_bytes()).hexdigest() == sha:
+            return p
+    return None
+
+
+def _store(folder: Path, att: Attachment, received: datetime) -> Path:
+    """Write under a safe, new name (another file of the same name gets “ (2)”), atomically, dated `received`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    name = safe_filename(Path(att.name.replace("\\", "/")).name)[:150] or "附件"
+    stem, suffix = Path(name).stem, Path(name).suffix
+    path, n = folder / name, 1
+    while path.exists():
+        n += 1
+        path = folder / f"{stem} ({n}){suffix}"
+    fd, tmp = tempfile.mkstemp(prefix=".~", suffix=suffix, dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(att.data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    stamp = received.timestamp()
+    os.utime(path, (stamp, stamp))
+    return path
+
+
+# ============================================================================================ CLI
+
+
+def cmd_fetch(args) -> int:
+    from .cli import _progress
+    from .officebook import FileOfficeBook
+
+    since = None
+    if args.since:
+        try:
+            since = datetime.strptime(args.since, "%Y-%m-%d")
+        except ValueError:
+            raise ValueError(f"--since 应为日期，如 2027-01-01，现为“{args.since}”。") from None
+    result = fetch(FileOfficeBook(args.office), progress=_progress("收取邮件"), since=since)
+    print(result.summary())
+    details = result.details()
+    for line in details[: args.show]:
+        print(f"  · {line}")
+    if len(details) > args.show:
+        print(f"  …… 另有 {len(details) - args.show} 条，见考评台账“{LOG_SHEET}”工作表。")
+    if result.stored:
+        print(f"下一步：xlplugin collect {args.office}")
+    return 0
+
+
+def register(subparsers) -> None:
+    """Add `xlplugin fetch` to the CLI's sub-command parsers."""
+    s = subparsers.add_parser(
+        "fetch", help="从收件邮箱取回发回的表格",
+        description="读取绩效办收件邮箱（IMAP，只读，不改动邮件），把考评台账中已登记邮箱发来的表格附件保存到提交文件夹，"
+                    "按发件单位分文件夹；其他发件人的邮件只列出、不保存。重复运行不会重复保存。服务器等设置见考评台账“设置”"
+                    f"（IMAP服务器、IMAP端口、IMAP加密、IMAP用户名、IMAP文件夹）；密码取自环境变量 {IMAP_PASSWORD_ENV} "
+                    f"或系统密码库（{IMAP_KEYRING_SERVICE}）。")
+    s.add_argument("office", help="考评台账文件")
+    s.add_argument("--since", help="只看这一天及以后收到的邮件，如 2027-01-01")
+    s.add_argument("--show", type=int, default=20, help="在屏幕上列出的条数（默认 20）")
+    s.set_defaults(func=cmd_fetch)
