@@ -17,9 +17,10 @@ from typing import Callable
 import pandas as pd
 
 from .forms import KINDS, SPECS
+from .forms.common import Recipient
 from .forms.reader import FormError, FormFile, definitions, read_meta
-from .forms.reading import ERROR, WARNING, Issue, Mark, Reading, diagnose
-from .intake import Rejected, inspect
+from .forms.reading import ERROR, WARNING, Issue, Marks, Reading, diagnose
+from .intake import MAX_FILE_BYTES, Rejected, inspect
 from .officebook import OfficeBook
 from .scheme import Period, Scheme, load_scheme
 
@@ -44,7 +45,7 @@ class Outcome:
     verdict: str = RECEIVED  # RECEIVED / REJECTED / SUPERSEDED / IGNORED
     kind: str = ""
     recipient: str = ""
-    marks: list[Mark] = field(default_factory=list)
+    marks: Marks = field(default_factory=Marks)  # as columns; iterating gives Mark objects
     issues: list[Issue] = field(default_factory=list)
 
 
@@ -77,20 +78,55 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def read_submission(path: Path, name: str, scheme: Scheme, period: Period) -> Outcome:
-    """Check one file and read its marks; every problem becomes an Issue, nothing is raised."""
+_recipients_cache: tuple[Scheme, dict[str, list[Recipient]]] | None = None
+
+
+def recipients_by_kind(scheme: Scheme) -> dict[str, list[Recipient]]:
+    """Every form kind's recipients under a scheme. Listing the evaluating departments scans units ×
+    indicators, so this is computed once per scheme (the last one asked about is remembered)."""
+    global _recipients_cache
+    if _recipients_cache is None or _recipients_cache[0] is not scheme:
+        _recipients_cache = (scheme, {kind: module.recipients(scheme) for kind, module in KINDS.items()})
+    return _recipients_cache[1]
+
+
+@dataclass
+class RunContext:
+    """What every file of one run is checked against, computed once per run (and per worker process)."""
+
+    scheme: Scheme
+    period: Period
+    known: dict[str, set[str]] = field(default_factory=dict)  # kind → recipient codes (filled on demand)
+
+    @classmethod
+    def of(cls, scheme: Scheme, period: Period) -> RunContext:
+        return cls(scheme, period, {kind: {r.code for r in rs} for kind, rs in recipients_by_kind(scheme).items()})
+
+    def recipients(self, kind: str) -> set[str]:
+        if kind not in self.known:
+            self.known[kind] = {r.code for r in KINDS[kind].recipients(self.scheme)}
+        return self.known[kind]
+
+
+def read_submission(path: Path, name: str, scheme: Scheme, period: Period, context: RunContext | None = None) -> Outcome:
+    """Check one file and read its marks; every problem becomes an Issue, nothing is raised.
+
+    The file is read once: its sha256, the container checks and the parser all see the same bytes."""
+    context = context if context is not None else RunContext(scheme, period)
     stat = path.stat()
-    out = Outcome(path, name, _sha256(path), datetime.fromtimestamp(stat.st_mtime).replace(microsecond=0))
+    received = datetime.fromtimestamp(stat.st_mtime).replace(microsecond=0)
+    data = path.read_bytes() if stat.st_size <= MAX_FILE_BYTES else None  # too big: refused, only hashed
+    out = Outcome(path, name, _sha256(path) if data is None else hashlib.sha256(data).hexdigest(), received)
 
     def reject(sheet: str, cell: str, problem: str, action: str) -> Outcome:
         out.verdict = REJECTED
-        out.marks = []
+        out.marks = Marks()
         out.issues.append(Issue(name, sheet, cell, problem, action))
         return out
 
     try:
-        intake = inspect(path)
-        form = FormFile(path)
+        intake = inspect(path, data)
+        form = FormFile(path, intake.data)
         meta = read_meta(form)
     except Rejected as e:
         return reject("", "", str(e), "请按提示处理后重新发送。")
@@ -100,7 +136,7 @@ def read_submission(path: Path, name: str, scheme: Scheme, period: Period) -> Ou
         return reject("", "", f"文件无法读取：{type(e).__name__}。", "请用 Excel 或 WPS 打开确认无误后另存为 .xlsx 重新发送。")
     out.kind, out.recipient = meta.kind, meta.recipient
     spec, module = SPECS[meta.kind], KINDS[meta.kind]
-    known = {r.code: r for r in module.recipients(scheme)}
+    known = context.recipients(meta.kind)
     if meta.year != str(scheme.settings.year) or meta.period != period.name:
         return reject("", "", f"这是 {meta.year} 年度“{meta.period}”的表格，本次收集的是 {scheme.settings.year} 年度“{period.name}”。",
                       "请填写本期下发的表格。")
@@ -145,12 +181,12 @@ def list_files(folder: Path) -> list[tuple[Path, str]]:
     return sorted((p, p.relative_to(folder).as_posix()) for p in files)
 
 
-_state: tuple[Scheme, Period] | None = None
+_state: RunContext | None = None
 
 
-def _init(scheme: Scheme, period: Period) -> None:
+def _init(context: RunContext) -> None:
     global _state
-    _state = (scheme, period)
+    _state = context
 
 
 def _read(item: tuple[Path, str]) -> Outcome:
@@ -160,7 +196,7 @@ def _read(item: tuple[Path, str]) -> Outcome:
         return Outcome(path, name, _sha256(path), datetime.fromtimestamp(stat.st_mtime).replace(microsecond=0),
                        verdict=IGNORED, issues=[Issue(name, "", "", "临时文件或隐藏文件（如 Excel 打开时产生的 ~$ 文件），已忽略。",
                                                      "无需处理。", WARNING)])
-    return read_submission(path, name, *_state)
+    return read_submission(path, name, _state.scheme, _state.period, _state)
 
 
 def read_all(scheme: Scheme, period: Period, files: list[tuple[Path, str]], progress: Progress | None = None,
@@ -168,15 +204,17 @@ def read_all(scheme: Scheme, period: Period, files: list[tuple[Path, str]], prog
     total = len(files)
     workers = workers if workers is not None else (min(os.cpu_count() or 1, 8) if total >= 60 else 1)
     outcomes: list[Outcome] = []
+    context = RunContext.of(scheme, period)  # once, in this process: the workers get it ready-made
     if workers <= 1:
-        _init(scheme, period)
+        _init(context)
         for item in files:
             outcomes.append(_read(item))
             if progress:
                 progress(len(outcomes), total)
         return outcomes
-    with ProcessPoolExecutor(workers, initializer=_init, initargs=(scheme, period)) as pool:
-        for outcome in pool.map(_read, files, chunksize=max(1, min(32, total // (workers * 4) or 1))):
+    with ProcessPoolExecutor(workers, initializer=_init, initargs=(context,)) as pool:
+        # small chunks (a file takes ~10 ms): at the end no worker waits long for another's last chunk
+        for outcome in pool.map(_read, files, chunksize=max(1, min(8, total // (workers * 4) or 1))):
             outcomes.append(outcome)
             if progress:
                 progress(len(outcomes), total)
@@ -196,7 +234,7 @@ def supersede(outcomes: list[Outcome]) -> None:
         newest = group[-1]
         for old in group[:-1]:
             old.verdict = SUPERSEDED
-            old.marks = []
+            old.marks = Marks()
             old.issues = [Issue(old.name, "", "", f"同一份表格收到多个文件，此文件已被较新的“{newest.name}”替代。",
                                 "无需处理；如需以此文件为准，请删除较新的文件后重新收集。", WARNING)]
 
@@ -218,9 +256,10 @@ def tables(scheme: Scheme, period: Period, outcomes: list[Outcome]) -> tuple[pd.
                 if o.verdict == REJECTED and o.recipient}
     shown: set[int] = set()
     status = []
-    for kind, module in KINDS.items():
+    recipients = recipients_by_kind(scheme)
+    for kind, listed in recipients.items():
         label = SPECS[kind].folder
-        for r in module.recipients(scheme):
+        for r in listed:
             o = used.get((kind, r.code))
             if o is None and (kind, r.code) in rejected:
                 o = rejected[(kind, r.code)]
@@ -231,7 +270,7 @@ def tables(scheme: Scheme, period: Period, outcomes: list[Outcome]) -> tuple[pd.
             else:
                 late = deadline is not None and o.received.date() > deadline
                 status.append([label, r.code, r.name, LATE if late else RECEIVED, o.name, o.received, len(o.issues), o.sha256])
-    names = {(k, r.code): r.name for k, m in KINDS.items() for r in m.recipients(scheme)}
+    names = {(k, r.code): r.name for k, listed in recipients.items() for r in listed}
     for o in outcomes:
         if o.verdict != RECEIVED and id(o) not in shown:
             label = SPECS[o.kind].folder if o.kind else None
@@ -240,11 +279,33 @@ def tables(scheme: Scheme, period: Period, outcomes: list[Outcome]) -> tuple[pd.
     status_df = pd.DataFrame(status, columns=STATUS_COLUMNS)
     issues_df = pd.DataFrame([[i.file, i.sheet or None, i.cell or None, i.problem, i.action, i.severity]
                               for o in outcomes for i in o.issues], columns=ISSUE_COLUMNS)
+    return status_df, issues_df, _marks_table(scheme, outcomes)
+
+
+def _marks_table(scheme: Scheme, outcomes: list[Outcome]) -> pd.DataFrame:
+    """The marks of every file as one long table, built column by column from each file's columns."""
     unit_names = {u.code: u.name for u in scheme.units}
-    marks_df = pd.DataFrame([[m.unit, unit_names.get(m.unit), m.period, m.source, m.indicator or None, m.rater,
-                              m.item, m.value, m.file, m.sheet, m.cell]
-                             for o in outcomes for m in o.marks], columns=MARK_COLUMNS)
-    return status_df, issues_df, marks_df
+    unit, name, period, source, indicator, rater, item, value, file, sheet, cell = ([] for _ in MARK_COLUMNS)
+    for o in outcomes:
+        m = o.marks
+        n = len(m)
+        if not n:
+            continue
+        unit += m.unit
+        name += map(unit_names.get, m.unit)
+        period += [m.period] * n
+        source += m.source
+        indicator += [code or None for code in m.indicator]
+        rater += [m.rater] * n
+        item += m.item
+        value += m.value
+        file += [m.file] * n
+        sheet += m.sheet
+        cell += m.cell
+    if not unit:  # as pandas builds an empty table from no rows
+        return pd.DataFrame([], columns=MARK_COLUMNS)
+    columns = (unit, name, period, source, indicator, rater, item, value, file, sheet, cell)
+    return pd.DataFrame(dict(zip(MARK_COLUMNS, columns)), columns=MARK_COLUMNS)
 
 
 def collect(book: OfficeBook, source: Path | None = None, period: str | None = None,

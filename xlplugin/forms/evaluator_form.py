@@ -5,7 +5,7 @@ from pathlib import Path
 
 from ..scheme import Period, Scheme
 from .common import DATE_VALIDATION, FormSpec, Recipient, list_validation, open_form, score_validation, subtitle
-from .layout import GROUP, INPUT, SUBTOTAL, BodyRow, Column, Field, Grid, cell_ref
+from .layout import GROUP, INPUT, SUBTOTAL, BodyRow, Column, Field, Grid
 from .reading import WARNING, Reading
 
 SHEET = "评分表"
@@ -111,7 +111,7 @@ def expected(scheme: Scheme, code: str) -> dict[str, list[BodyRow]]:
 
 def read_marks(rd: Reading) -> None:
     for row, ident, c in rd.rows(SCORES):
-        ref = {col.key: cell_ref(row, i) for i, col in enumerate(SCORES.columns)}
+        ref = {col.key: rd.ref(row, i) for i, col in enumerate(SCORES.columns) if col.role == INPUT}
         unit, code = c["unit"], c["code"]
         score = rd.number(SHEET, ref["score"], c["score"], "考评得分", required=True, maximum=c["max"])
         reason = rd.text(SHEET, ref["reason"], c["reason"], "扣分原因")

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from ..scheme import Period, Scheme
 from .common import DATE_VALIDATION, FormSpec, Recipient, open_form, subtitle
-from .layout import GROUP, INPUT, BodyRow, Column, Field, Grid, cell_ref
+from .layout import GROUP, INPUT, BodyRow, Column, Field, Grid
 from .reading import Reading
 
 SHEET = "评价表"
@@ -67,7 +67,7 @@ def read_marks(rd: Reading) -> None:
     n = len(rows)
     ranks: dict[int, list[str]] = {}
     for row, ident, c in rows:
-        ref = {col.key: cell_ref(row, i) for i, col in enumerate(RANKS.columns)}
+        ref = {col.key: rd.ref(row, i) for i, col in enumerate(RANKS.columns) if col.role == INPUT}
         rank = rd.number(SHEET, ref["rank"], c["rank"], "名次", required=True, minimum=1, maximum=n)
         if rank is not None and not float(rank).is_integer():
             rd.issue(SHEET, ref["rank"], f"名次 {rank:g} 不是整数。", f"请填写 1 至 {n} 的整数。")

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from ..scheme import Period, Scheme
 from .common import DATE_VALIDATION, FormSpec, Recipient, list_validation, open_form, subtitle
-from .layout import GROUP, INPUT, BodyRow, Column, Field, Grid, cell_ref
+from .layout import GROUP, INPUT, BodyRow, Column, Field, Grid
 from .reading import Reading
 
 SHEET = "评议表"
@@ -69,7 +69,7 @@ def expected(scheme: Scheme, code: str) -> dict[str, list[BodyRow]]:
 def read_marks(rd: Reading) -> None:
     grades = list(rd.scheme.rater_grades)
     for row, ident, c in rd.rows(GRADES):
-        ref = {col.key: cell_ref(row, i) for i, col in enumerate(GRADES.columns)}
+        ref = {col.key: rd.ref(row, i) for i, col in enumerate(GRADES.columns) if col.role == INPUT}
         grade = rd.choice(SHEET, ref["grade"], c["grade"], "评议等次", grades, required=True)
         rd.mark(ident, "评议", "", "评议等次", grade, SHEET, ref["grade"])
         rd.mark(ident, "评议", "", "意见建议", rd.text(SHEET, ref["comment"], c["comment"], "意见建议"), SHEET, ref["comment"])

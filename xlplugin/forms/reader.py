@@ -5,6 +5,7 @@ spreadsheet application, so no macro or external link runs) and only the cells t
 """
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,11 +26,15 @@ class FormError(Exception):
 
 
 class FormFile:
-    """A form workbook on disk, its sheets loaded on demand as lists of rows."""
+    """A form workbook on disk, its sheets loaded on demand as lists of rows. When the file's bytes are
+    given (already read and checked by the caller), those are parsed and the file is not opened again."""
 
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, data: bytes | None = None):
         self.path = Path(path)
-        self._wb = CalamineWorkbook.from_path(str(self.path))
+        if data is None:
+            self._wb = CalamineWorkbook.from_path(str(self.path))
+        else:
+            self._wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
         self.sheet_names = list(self._wb.sheet_names)
         self._rows: dict[str, list[list]] = {}
 
@@ -82,17 +87,35 @@ def is_data_row(ident: str) -> bool:
     return not (ident.startswith(GROUP) or ident.startswith(SUBTOTAL) or ident == TOTAL)
 
 
+def signing_form(value) -> str:
+    """`canonical`, with the common cases (text, numbers) first: called for every definition cell."""
+    kind = type(value)
+    if kind is str:
+        return value
+    if kind is float or kind is int:
+        return format(float(value), ".12g")
+    return canonical(value)
+
+
 def definitions(form: FormFile, spec: FormSpec, meta: Meta) -> list[list[str]]:
     """The definition cells of every mapped row, as they stand in the file, in signing form."""
     out = []
+    sheets: dict[str, tuple[list[list], list[int]]] = {}  # sheet → (its rows, its definition columns)
     for sheet, row, ident in meta.rows:
-        grid = spec.grid_for(sheet)
-        if grid is None:
-            raise FormError(f"校验信息指向未知的工作表“{sheet}”。", META_SHEET)
+        known = sheets.get(sheet)
+        if known is None:
+            grid = spec.grid_for(sheet)
+            if grid is None:
+                raise FormError(f"校验信息指向未知的工作表“{sheet}”。", META_SHEET)
+            known = sheets[sheet] = (form.rows(sheet), [c for c, col in enumerate(grid.columns) if col.role == DEF])
+        rows, cols = known
+        # as form.cell(sheet, row, c): a cell beyond the sheet's rows or the row's length is empty
+        values = rows[row] if row < len(rows) else ()
+        n = len(values)
         if is_data_row(ident):
-            out.append([canonical(form.cell(sheet, row, c)) for c, col in enumerate(grid.columns) if col.role == DEF])
+            out.append([(v if type(v := values[c]) is str else signing_form(v)) if c < n else "" for c in cols])
         else:
-            out.append([canonical(form.cell(sheet, row, 0))])
+            out.append([signing_form(values[0]) if n else ""])
     return out
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from xlsxwriter.utility import xl_col_to_name
+
 from ..scheme import Scheme
-from ..values import NotANumber, clean_text, parse_date, parse_number
+from ..values import MAX_TEXT, NotANumber, clean_text, parse_date, parse_number
 from .layout import BodyRow, Field, Grid, canonical, cell_ref
 from .meta import Meta
 from .reader import FormFile, is_data_row
@@ -28,6 +30,45 @@ class Mark:
     cell: str
 
 
+class Marks:
+    """The marks of one file, as columns: a form carries hundreds, and columns are cheap to build, to send
+    from a worker process and to turn into the marks table. Period, rater and file are the same for every
+    mark of a file and are kept once. Iterating gives `Mark`s."""
+
+    COLUMNS = ("unit", "source", "indicator", "item", "value", "sheet", "cell")
+    __slots__ = ("period", "rater", "file") + COLUMNS
+
+    def __init__(self, period: str = "", rater: str = "", file: str = "", columns: tuple[list, ...] | None = None):
+        self.period, self.rater, self.file = period, rater, file
+        (self.unit, self.source, self.indicator, self.item, self.value, self.sheet,
+         self.cell) = columns if columns is not None else ([], [], [], [], [], [], [])
+
+    def add(self, unit: str, source: str, indicator: str, item: str, value, sheet: str, cell: str) -> None:
+        self.unit.append(unit)
+        self.source.append(source)
+        self.indicator.append(indicator)
+        self.item.append(item)
+        self.value.append(value)
+        self.sheet.append(sheet)
+        self.cell.append(cell)
+
+    def columns(self) -> tuple[list, ...]:
+        return self.unit, self.source, self.indicator, self.item, self.value, self.sheet, self.cell
+
+    def __len__(self) -> int:
+        return len(self.unit)
+
+    def __iter__(self):
+        for unit, source, indicator, item, value, sheet, cell in zip(*self.columns()):
+            yield Mark(unit, self.period, source, indicator, self.rater, item, value, self.file, sheet, cell)
+
+    def __reduce__(self):
+        return Marks, (self.period, self.rater, self.file, self.columns())
+
+    def __repr__(self) -> str:
+        return f"Marks({self.file!r}, {len(self)} marks)"
+
+
 @dataclass(frozen=True)
 class Issue:
     file: str
@@ -36,6 +77,15 @@ class Issue:
     problem: str
     action: str
     severity: str = ERROR
+
+
+_LETTERS: list[str] = []  # column letters by 0-based index, grown as needed
+
+
+def column_letter(col: int) -> str:
+    while len(_LETTERS) <= col:
+        _LETTERS.append(xl_col_to_name(len(_LETTERS)))
+    return _LETTERS[col]
 
 
 @dataclass
@@ -47,23 +97,42 @@ class Reading:
     meta: Meta
     file: str
     formula_cells: dict[str, set[str]]
-    marks: list[Mark] = field(default_factory=list)
+    marks: Marks = None  # type: ignore[assignment]  # set in __post_init__
     issues: list[Issue] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if self.marks is None:
+            self.marks = Marks(self.meta.period, self.meta.recipient, self.file)
 
     def issue(self, sheet: str, cell: str, problem: str, action: str, severity: str = ERROR) -> None:
         self.issues.append(Issue(self.file, sheet, cell, problem, action, severity))
 
     def mark(self, unit: str, source: str, indicator: str, item: str, value, sheet: str, cell: str) -> None:
         if value is not None:
-            self.marks.append(Mark(unit, self.meta.period, source, indicator, self.meta.recipient, item, value,
-                                   self.file, sheet, cell))
+            self.marks.add(unit, source, indicator, item, value, sheet, cell)
 
-    def rows(self, grid: Grid) -> list[tuple[int, str, dict]]:
+    def rows(self, grid: Grid, keys: tuple[str, ...] | None = None) -> list[tuple[int, str, dict]]:
+        """The grid's data rows: (0-based row, id, {column key: value}), an empty cell as None; only the
+        columns in `keys` when given."""
+        cols = [(c.key, i) for i, c in enumerate(grid.columns) if keys is None or c.key in keys]
         out = []
+        data = None
+        target = grid.sheet
         for sheet, row, ident in self.meta.rows:
-            if sheet == grid.sheet and is_data_row(ident):
-                out.append((row, ident, {c.key: self.form.cell(sheet, row, i) for i, c in enumerate(grid.columns)}))
+            if sheet == target and is_data_row(ident):
+                if data is None:
+                    data = self.form.rows(sheet)
+                values = data[row] if row < len(data) else ()
+                n = len(values)
+                # as form.cell(sheet, row, i): beyond the row, or "", is empty
+                out.append((row, ident, {k: (None if (v := values[i]) == "" else v) if i < n else None
+                                         for k, i in cols}))
         return out
+
+    @staticmethod
+    def ref(row: int, col: int) -> str:
+        """The A1 reference of a 0-based cell."""
+        return f"{column_letter(col)}{row + 1}"
 
     def _raw(self, sheet: str, ref: str, value):
         if ref in self.formula_cells.get(sheet, ()):
@@ -74,6 +143,9 @@ class Reading:
     def number(self, sheet: str, ref: str, value, label: str, *, required: bool, maximum: float | None = None,
                minimum: float = 0.0) -> float | None:
         """A number from an input cell: normalised when unambiguous, else reported (and left out)."""
+        if type(value) is float and ref not in self.formula_cells.get(sheet, ()):  # the usual case, at once
+            if not (value < minimum or (maximum is not None and value > maximum)):
+                return value
         value = self._raw(sheet, ref, value)
         if value is _FORMULA:
             return None
@@ -95,9 +167,13 @@ class Reading:
         return number
 
     def text(self, sheet: str, ref: str, value, label: str, *, required: bool = False) -> str | None:
-        value = self._raw(sheet, ref, value)
-        if value is _FORMULA:
+        if ref in self.formula_cells.get(sheet, ()):  # as _raw, inline: called for most input cells
+            self._raw(sheet, ref, value)
             return None
+        if type(value) is str:  # the usual case, at once: as clean_text when nothing is to be said
+            text = value.strip()
+            if text and len(text) <= MAX_TEXT:
+                return text
         text, cut = clean_text(value)
         if text is None and required:
             self.issue(sheet, ref, f"{label}未填写。", f"请填写{label}。")

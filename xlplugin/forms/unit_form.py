@@ -7,7 +7,7 @@ from pathlib import Path
 from ..scheme import Indicator, Period, Scheme, Unit
 from .common import (DATE_VALIDATION, FormSpec, Recipient, chinese_number, list_validation, open_form,
                      score_validation, subtitle)
-from .layout import DEF, FORMULA, GROUP, INPUT, SUBTOTAL, TOTAL, BodyRow, Column, Field, Grid, cell_ref
+from .layout import DEF, FORMULA, GROUP, INPUT, SUBTOTAL, TOTAL, BodyRow, Column, Field, Grid
 from .reading import Reading
 
 INDICATORS = Grid(
@@ -143,21 +143,28 @@ def expected(scheme: Scheme, code: str) -> dict[str, list[BodyRow]]:
             BONUS.sheet: bonus_rows()}
 
 
+_INDICATOR_KEYS = ("target", "max", "actual", "self_score", "explanation", "evidence")
+_BONUS_KEYS = ("kind", "item", "points", "evidence")
+
+
 def read_marks(rd: Reading) -> None:
     unit = rd.meta.recipient
     s = INDICATORS.sheet
-    for row, ident, c in rd.rows(INDICATORS):
-        ref = {col.key: cell_ref(row, i) for i, col in enumerate(INDICATORS.columns)}
-        numeric_target = isinstance(c["target"], (int, float))
-        if numeric_target:
-            actual = rd.number(s, ref["actual"], c["actual"], "实际完成值", required=True, minimum=float("-inf"))
+    letter = {k: INDICATORS.letter(k) for k in ("actual", "self_score", "explanation", "evidence")}
+    number, text, mark = rd.number, rd.text, rd.mark
+    for row, ident, c in rd.rows(INDICATORS, _INDICATOR_KEYS):
+        n = str(row + 1)
+        ref_actual, ref_score = letter["actual"] + n, letter["self_score"] + n
+        ref_explanation, ref_evidence = letter["explanation"] + n, letter["evidence"] + n
+        if isinstance(c["target"], (int, float)):  # a numeric target: the actual value must be a number
+            actual = number(s, ref_actual, c["actual"], "实际完成值", required=True, minimum=float("-inf"))
         else:
-            actual = rd.text(s, ref["actual"], c["actual"], "实际完成值", required=True)
-        score = rd.number(s, ref["self_score"], c["self_score"], "自评得分", required=True, maximum=c["max"])
-        rd.mark(unit, "自评", ident, "实际完成值", actual, s, ref["actual"])
-        rd.mark(unit, "自评", ident, "自评得分", score, s, ref["self_score"])
-        rd.mark(unit, "自评", ident, "情况说明", rd.text(s, ref["explanation"], c["explanation"], "情况说明"), s, ref["explanation"])
-        rd.mark(unit, "自评", ident, "佐证材料", rd.text(s, ref["evidence"], c["evidence"], "佐证材料"), s, ref["evidence"])
+            actual = text(s, ref_actual, c["actual"], "实际完成值", required=True)
+        score = number(s, ref_score, c["self_score"], "自评得分", required=True, maximum=c["max"])
+        mark(unit, "自评", ident, "实际完成值", actual, s, ref_actual)
+        mark(unit, "自评", ident, "自评得分", score, s, ref_score)
+        mark(unit, "自评", ident, "情况说明", text(s, ref_explanation, c["explanation"], "情况说明"), s, ref_explanation)
+        mark(unit, "自评", ident, "佐证材料", text(s, ref_evidence, c["evidence"], "佐证材料"), s, ref_evidence)
 
     r = REPORT_SHEET
     for f in (SUMMARY, GRADE_REASON, HEAD_NAME):
@@ -168,10 +175,10 @@ def read_marks(rd: Reading) -> None:
     rd.mark(unit, "自评", "", SIGN_DATE.label, rd.date(SIGN_DATE, required=True), r, SIGN_DATE.ref)
 
     caps = {b.name: b.cap for b in rd.scheme.bonus_kinds}
-    for row, ident, c in rd.rows(BONUS):
-        ref = {col.key: cell_ref(row, i) for i, col in enumerate(BONUS.columns)}
-        if all(c[k] is None for k in ("kind", "item", "points", "evidence")):
+    for row, ident, c in rd.rows(BONUS, _BONUS_KEYS):
+        if all(c[k] is None for k in _BONUS_KEYS):
             continue
+        ref = {key: rd.ref(row, BONUS.col(key)) for key in _BONUS_KEYS}
         claim = f"加分{ident}"
         kind = rd.choice(r, ref["kind"], c["kind"], "加分类型", list(caps), required=True)
         item = rd.text(r, ref["item"], c["item"], "事项名称", required=True)
