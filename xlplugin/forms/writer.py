@@ -8,10 +8,12 @@ import tempfile
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name
-from xlsxwriter.worksheet import Worksheet
+from xlsxwriter.worksheet import (CellBlankTuple, CellDatetimeTuple, CellFormulaTuple, CellNumberTuple,
+                                  CellStringTuple, Worksheet)
 
 from ..sheetstyle import display_width
 from .layout import DEF, FORMULA, GROUP, INPUT, SUBTOTAL, TOTAL, BodyRow, Field, Grid, canonical, cell_ref
@@ -35,11 +37,182 @@ PROTECT_OPTIONS = {
 
 
 class _Sheet(Worksheet):
-    """XlsxWriter's worksheet without its search for Excel 365 function names: ~30 regex passes per formula,
-    a sixth of a form's writing time, for functions our formulas (IF, AND, ISNUMBER, SUM) never use."""
+    """XlsxWriter's worksheet, faster where a form spends its time (XlsxWriter's internals, hence the pin
+    `xlsxwriter>=3.2,<4` in pyproject):
+
+    - no search for Excel 365 function names: ~30 regex passes per formula, for functions our formulas
+      (IF, AND, ISNUMBER, SUM) never use;
+    - `<sheetData>` written in one go, producing byte for byte XlsxWriter's own XML: its per-cell writer
+      (attribute lists, escaping of known-safe values, one file write per cell) was a third of a form's time.
+    """
 
     def _prepare_formula(self, formula, expand_future_functions=False):
         return formula[1:] if formula.startswith("=") else formula
+
+    def put_row(self, row: int, cells: list[tuple[int, object, object]]) -> None:
+        """Store a row's cells, each (column, value, format), as `write_string` (a str), `write_number`
+        (a number), `write_blank` (None) or `write_formula` (a _FormulaValue) would, without their per-cell
+        argument parsing and bounds checks (done once here)."""
+        if not cells:
+            return
+        cols = [c for c, _, _ in cells]
+        if self.constant_memory or self._check_dimensions(row, min(cols)) or self._check_dimensions(row, max(cols)):
+            for col, value, fmt in cells:  # XlsxWriter's own path (and its errors)
+                if value is None:
+                    self.write_blank(row, col, None, fmt)
+                elif isinstance(value, str):
+                    self.write_string(row, col, value, fmt)
+                elif isinstance(value, _FormulaValue):
+                    self.write_formula(row, col, value.formula, fmt, value.value)
+                else:
+                    self.write_number(row, col, value, fmt)
+            return
+        line = self.table[row]
+        shared = self.str_table._get_shared_string_index
+        half_max = self.xls_strmax // 2
+        for col, value, fmt in cells:
+            if value is None:
+                if fmt is not None:
+                    line[col] = _Blank(fmt)
+            elif value.__class__ is str:
+                if len(value) > half_max:
+                    self._write_string(row, col, value, fmt)  # may need truncating
+                else:
+                    line[col] = _String(shared(value), fmt)
+            elif value.__class__ is _FormulaValue:
+                self._write_formula(row, col, value.formula, fmt, value.value)
+            elif isinstance(value, float) and not math.isfinite(value):
+                self._write_number(row, col, value, fmt)  # XlsxWriter's NaN/inf handling
+            else:
+                line[col] = _Number(value, fmt)
+
+    def _write_sheet_data(self) -> None:
+        if self.dim_rowmin is None or self.constant_memory or self.comments:
+            return super()._write_sheet_data()  # nothing to write, or cases the forms never have
+        self.fh.write("<sheetData>")
+        self._write_rows_fast()
+        self.fh.write("</sheetData>")
+
+    def _write_rows_fast(self) -> None:
+        table, row_info, col_info = self.table, self.row_info, self.col_info
+        rowmin, rowmax = self.dim_rowmin, self.dim_rowmax
+        spans: dict[int, list[int]] = {}  # the "spans" of each block of 16 rows, as XlsxWriter computes them
+        for r, cells in table.items():
+            if cells and rowmin <= r <= rowmax:
+                block = spans.get(r // 16)
+                lo, hi = min(cells), max(cells)
+                if block is None:
+                    spans[r // 16] = [lo, hi]
+                else:
+                    block[0] = min(block[0], lo)
+                    block[1] = max(block[1], hi)
+        span_text = {k: f"{lo + 1}:{hi + 1}" for k, (lo, hi) in spans.items()}
+        rows = sorted({r for r, cells in table.items() if cells} | set(row_info))
+        xfs: dict[object, str] = {}  # format -> ' s="n"' (formats hash by identity)
+
+        def style(fmt) -> str:
+            s = xfs.get(fmt)
+            if s is None:
+                s = xfs[fmt] = f' s="{fmt._get_xf_index()}"'
+            return s
+
+        col_styles = {c: style(info.column_format) for c, info in col_info.items() if info.column_format is not None}
+        letters: dict[int, str] = {}
+        out: list[str] = []
+        write = out.append
+        for r in rows:
+            if r < rowmin or r > rowmax:
+                continue
+            info = row_info.get(r)
+            cells = table.get(r)
+            write(self._row_tag(r, span_text.get(r // 16), info, empty=not cells))
+            if not cells:
+                continue
+            row_style = style(info.row_format) if info is not None and info.row_format else None
+            n = str(r + 1)
+            for c in sorted(cells):
+                cell = cells[c]
+                letter = letters.get(c)
+                if letter is None:
+                    letter = letters[c] = xl_col_to_name(c)
+                fmt = cell.format
+                s = xfs.get(fmt) if fmt else (row_style or col_styles.get(c, ""))
+                if s is None:
+                    s = style(fmt)
+                kind = cell.__class__
+                if kind is _String:
+                    write(f'<c r="{letter}{n}"{s} t="s"><v>{cell.string}</v></c>')
+                elif kind is _Blank:
+                    write(f'<c r="{letter}{n}"{s}/>')
+                elif kind is _Number or kind is _Datetime:
+                    write(f'<c r="{letter}{n}"{s}><v>{cell.number:.16G}</v></c>')
+                elif kind is _Formula:
+                    value = cell.value
+                    t = ""
+                    if isinstance(value, bool):
+                        t, value = ' t="b"', int(value)
+                    elif isinstance(value, str):
+                        if value in _ERROR_CODES:
+                            t = ' t="e"'
+                        elif value:
+                            t = ' t="str"'
+                        value = _xml_escape(value)
+                    write(f'<c r="{letter}{n}"{s}{t}><f>{_xml_escape(cell.formula)}</f><v>{value}</v></c>')
+                else:  # rich strings, booleans, array formulas, errors: XlsxWriter's own writer
+                    self.fh.write("".join(out))
+                    out.clear()
+                    super()._write_cell(r, c, cell)
+            write("</row>")
+        self.fh.write("".join(out))
+
+    def _row_tag(self, row: int, spans, info, empty: bool) -> str:
+        """XlsxWriter's `_write_row`, returning the tag instead of writing it."""
+        if info is not None:
+            height, row_format, hidden, level, collapsed = (info.height, info.row_format, info.hidden,
+                                                            info.level, info.collapsed)
+        else:
+            height, row_format, hidden, level, collapsed = None, None, 0, 0, 0
+        if height is None:
+            height = self.default_row_height
+        tag = f'<row r="{row + 1}"'
+        if spans:
+            tag += f' spans="{spans}"'
+        xf_index = row_format._get_xf_index() if row_format else 0
+        if xf_index:
+            tag += f' s="{xf_index}"'
+        if row_format:
+            tag += ' customFormat="1"'
+        custom = height != self.original_row_height or height != self.default_row_height
+        if custom:
+            tag += f' ht="{height * 0.75:.16g}"'
+        if hidden:
+            tag += ' hidden="1"'
+        if custom:
+            tag += ' customHeight="1"'
+        if level:
+            tag += f' outlineLevel="{level}"'
+        if collapsed:
+            tag += ' collapsed="1"'
+        if self.excel_version == 2010:
+            tag += ' x14ac:dyDescent="0.25"'
+        return tag + ("/>" if empty else ">")
+
+
+class _FormulaValue(NamedTuple):
+    formula: str
+    value: object
+
+
+_String, _Blank, _Number, _Datetime, _Formula = (CellStringTuple, CellBlankTuple, CellNumberTuple,
+                                                 CellDatetimeTuple, CellFormulaTuple)
+_ERROR_CODES = frozenset(("#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!"))
+
+
+def _xml_escape(text: str) -> str:
+    """XlsxWriter's `_escape_data`: &, < and > (Excel leaves double quotes as they are)."""
+    if "&" in text or "<" in text or ">" in text:
+        return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text
 
 
 class FormWriter:
@@ -145,6 +318,14 @@ class FormWriter:
         cached: dict[tuple[int, int], float] = {}  # known sums, as cached formula results
         runs: list[list[int]] = []  # contiguous data rows, for one validation per run
         width = len(grid.columns)
+        columns = []  # per column: index, role, key, number format (or its name), other format, formula
+        for i, col in enumerate(grid.columns):
+            if col.role == DEF:
+                columns.append((i, DEF, col.key, col.number_format, self.fmt["def"], None))
+            elif col.role == INPUT:
+                columns.append((i, INPUT, col.key, None, self.fmt["input_num" if col.numeric else "input"], None))
+            elif col.role == FORMULA:
+                columns.append((i, FORMULA, col.key, self._fmt("formula", col.number_format), None, _FORMULAS[col.key]))
         for n, body in enumerate(rows):
             r = h + 1 + n
             self.meta.rows.append((grid.sheet, r, body.id))
@@ -180,29 +361,29 @@ class FormWriter:
             else:
                 runs.append([r])
             signed = []
-            for i, col in enumerate(grid.columns):
-                if col.role == DEF:
-                    value = body.values.get(col.key)
+            cells = []  # (column, value, format), stored at once by _Sheet.put_row
+            for i, role, key, num_fmt, text_fmt, formula in columns:
+                if role == DEF:
+                    value = body.values.get(key)
                     signed.append(canonical(value))
                     if isinstance(value, (int, float)) and not isinstance(value, bool):
-                        ws.write_number(r, i, value, self._fmt("def_num", col.number_format))
+                        cells.append((i, value, self._fmt("def_num", num_fmt)))
                         cached[(r, i)] = float(value)
                     elif value is None or value == "":
-                        ws.write_blank(r, i, None, self.fmt["def"])
+                        cells.append((i, None, text_fmt))
                     else:
-                        ws.write_string(r, i, str(value), self.fmt["def"])
-                elif col.role == INPUT:
-                    value = body.values.get(col.key)
-                    fmt = self.fmt["input_num" if col.numeric else "input"]
+                        cells.append((i, str(value), text_fmt))
+                elif role == INPUT:
+                    value = body.values.get(key)
                     if value is None or value == "":
-                        ws.write_blank(r, i, None, fmt)
+                        cells.append((i, None, text_fmt))
                     elif isinstance(value, (int, float)):
-                        ws.write_number(r, i, value, fmt)
+                        cells.append((i, value, text_fmt))
                     else:
-                        ws.write_string(r, i, str(value), fmt)
-                elif col.role == FORMULA:
-                    formula = _FORMULAS[col.key].format(row=r + 1, **letters)
-                    ws.write_formula(r, i, formula, self._fmt("formula", col.number_format), "")
+                        cells.append((i, str(value), text_fmt))
+                elif role == FORMULA:
+                    cells.append((i, _FormulaValue(formula.format(row=r + 1, **letters), ""), num_fmt))
+            ws.put_row(r, cells)
             self.definitions.append(signed)
             ws.set_row(r, row_height([(body.values.get(c.key), c.width) for c in grid.columns], minimum=min_lines))
         for key, spec in (validations or {}).items():
