@@ -15,8 +15,6 @@ used), so the components' points still add up to the total; the lost points are 
 from __future__ import annotations
 
 import math
-import os
-import tempfile
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
@@ -28,7 +26,7 @@ import pandas as pd
 import xlsxwriter
 
 from .forms.meta import protection_password
-from .forms.writer import BORDER, FONT, TITLE_FONT, _Sheet
+from .forms.writer import BORDER, FONT, TITLE_FONT, _Sheet, close_atomically
 from .officebook import OfficeBook
 from .paths import safe_filename
 from .scheme import Period, Scheme, Unit
@@ -818,17 +816,7 @@ class _Report:
         ws.write_number(row, c0, value, self.fmt[fmt])
 
     def _save(self) -> Path:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".~", suffix=".xlsx", dir=self.path.parent)
-        os.close(fd)
-        try:
-            self.wb.filename = tmp
-            self.wb.close()
-            os.replace(tmp, self.path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        return self.path
+        return close_atomically(self.wb, self.path)
 
 
 def _grade_rule(scheme: Scheme, grade: str) -> str:

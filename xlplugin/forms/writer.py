@@ -460,17 +460,22 @@ class FormWriter:
     def close(self) -> Path:
         """Sign, write the meta sheet and save atomically (temp file in the same folder, then os.replace)."""
         self._write_meta()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".~", suffix=".xlsx", dir=self.path.parent)
-        os.close(fd)
-        try:
-            self.wb.filename = tmp
-            self.wb.close()
-            os.replace(tmp, self.path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        return self.path
+        return close_atomically(self.wb, self.path)
+
+
+def close_atomically(wb: xlsxwriter.Workbook, path: Path) -> Path:
+    """Close an XlsxWriter workbook into a temp file beside `path`, then os.replace it into place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".~", suffix=".xlsx", dir=path.parent)
+    os.close(fd)
+    try:
+        wb.filename = tmp
+        wb.close()
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
 
 
 # Formula columns, by column key; placeholders are column letters by key and {row} (1-based).
