@@ -212,6 +212,12 @@ class StatusBar:
     def clear(self) -> None:
         self._set(False)  # False hands the status bar back to Excel
 
+    def __enter__(self) -> "StatusBar":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.clear()
+
 
 @dataclass
 class Ribbon:
@@ -256,11 +262,8 @@ def do_init(ui: Ribbon) -> None:
 def do_generate(ui: Ribbon) -> None:
     from .generate import generate
 
-    bar = ui.progress("正在生成表格")
-    try:
+    with ui.progress("正在生成表格") as bar:
         result = generate(ui.office, progress=bar)
-    finally:
-        bar.clear()
     ui.alert(result.summary())
 
 
@@ -268,11 +271,8 @@ def do_collect(ui: Ribbon) -> None:
     from .collect import ISSUES_SHEET, collect
     from .forms.reading import ERROR
 
-    bar = ui.progress("正在收集表格")
-    try:
+    with ui.progress("正在收集表格") as bar:
         result = collect(ui.office, progress=bar)
-    finally:
-        bar.clear()
     errors = int((result.issues["级别"] == ERROR).sum()) if len(result.issues) else 0
     if len(result.issues):
         ui.activate(ISSUES_SHEET)
@@ -293,11 +293,8 @@ def do_score(ui: Ribbon) -> None:
 def do_feedback(ui: Ribbon) -> None:
     from .feedback import run_feedback
 
-    bar = ui.progress("正在生成反馈")
-    try:
+    with ui.progress("正在生成反馈") as bar:
         result = run_feedback(ui.office, progress=bar)
-    finally:
-        bar.clear()
     ui.alert(result.summary())
 
 

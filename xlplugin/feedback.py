@@ -561,16 +561,19 @@ class _Report:
         self.blocks.append((block, row + 1))
         return row + 1
 
+    def heading_row(self, ws, row: int, heads: list[str]) -> int:
+        """A table's header row; returns the row below it."""
+        for i, h in enumerate(heads):
+            ws.write_string(row, i, h, self.fmt["heading"])
+        self.height(ws, row, 22)
+        return row + 1
+
     def components(self, ws, row: int) -> int:
         """Each component's 0-100 score against the category's average and best, its points, and a bar chart."""
         fb, s = self.fb, self.a.scheme.settings
         start = row
         row = self.section(ws, row, "各组成部分得分")
-        heads = ["组成部分", "权重(%)", "本单位得分", "同类平均", "同类最高", "与平均相差", "折合分数"]
-        for i, h in enumerate(heads):
-            ws.write_string(row, i, h, self.fmt["heading"])
-        self.height(ws, row, 22)
-        row += 1
+        row = self.heading_row(ws, row, ["组成部分", "权重(%)", "本单位得分", "同类平均", "同类最高", "与平均相差", "折合分数"])
         first = row
         for c in fb.components:
             ws.write_string(row, 0, c.component, self.fmt["name"])
@@ -611,11 +614,7 @@ class _Report:
         fb = self.fb
         start = row
         row = self.section(ws, row, "各考评维度得分率")
-        heads = ["考评维度 / 层面", "指标项数", "分值", "得分", "得分率(%)", "同类平均(%)", "同类最高(%)"]
-        for i, h in enumerate(heads):
-            ws.write_string(row, i, h, self.fmt["heading"])
-        self.height(ws, row, 22)
-        row += 1
+        row = self.heading_row(ws, row, ["考评维度 / 层面", "指标项数", "分值", "得分", "得分率(%)", "同类平均(%)", "同类最高(%)"])
         for d in fb.dimensions:
             bold = d.level == DIMENSION
             ws.write_string(row, 0, d.name, self.fmt["name_bold" if bold else "name_indent"])
