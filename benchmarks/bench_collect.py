@@ -463,7 +463,7 @@ def main(argv=None) -> int:
         elif args.office_rows == "all":
             plan_rows = [total_rows]
         else:
-            plan_rows = [min(int(args.office_rows), total_rows)]
+            plan_rows = [min(int(args.office_rows), total_rows)] if int(args.office_rows) > 0 else []
         results = []
         try:
             for rows in plan_rows:
@@ -492,7 +492,10 @@ def main(argv=None) -> int:
                 t_w = t_w * total_rows / rows
                 print(f"Office write for the full marks table ({total_rows} rows): {t_w:.0f} s — "
                       f"EXTRAPOLATED linearly from {rows} rows, not measured")
-        print(f"Whole collect projected (read+check + office write): {t['total'] + t_w:.1f} s")
+        if results:
+            print(f"Whole collect projected (read+check + office write): {t['total'] + t_w:.1f} s")
+        else:
+            print("Office write: not run (--office-rows 0)")
         if resource is not None:
             print(f"Peak memory of this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
 

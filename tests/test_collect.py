@@ -340,6 +340,18 @@ def _build_batch(filled: Filled, folder: Path) -> tuple[dict[str, str], dict[str
     shutil.move(tmp, formula)
     crafted["formula"] = formula
 
+    # numbers no one can type, written straight into the XML (a spreadsheet reader takes them as floats)
+    odd = unit("D014", "D014_非数.xlsx")
+    member = sheet_member(odd, IND)
+    with zipfile.ZipFile(odd) as z:
+        xml = z.read(member)
+    for ref, value in ((b"L7", b"NaN"), (b"J8", b"INF")):
+        xml, n = re.subn(rb'(<c r="' + ref + rb'"[^>]*>)<v>[^<]*</v>', rb"\1<v>" + value + rb"</v>", xml)
+        assert n == 1, ref
+    rezipped(odd, folder.parent / "odd.xlsx", {member: xml})
+    shutil.move(folder.parent / "odd.xlsx", odd)
+    crafted["not finite"] = odd
+
     # -- two files for the same form: the newer by time wins, whatever the names
     older = unit("D028", "D028-draft.xlsx", lambda wb: typed_text(wb[IND], "M7", "初稿说明"))
     newer = unit("D028", "D028-corrected.xlsx", lambda wb: typed_text(wb[IND], "M7", "更正后的说明"))
@@ -592,11 +604,20 @@ def test_numbers_written_as_text_are_normalised_with_a_reminder(batch):
 
 def test_ambiguous_numbers_are_reported_not_guessed(batch):
     name = batch.crafted["ambiguous"]
+    assert [i["单元格"] for i in batch.issues_of(name)] == ["L7", "J8"]  # listed top to bottom, as on the sheet
     issues = {i["单元格"]: i for i in batch.issues_of(name)}
-    assert set(issues) == {"J8", "L7"}
     assert "“约80”不是明确的数字" in issues["J8"]["问题"] and "“待定”不是明确的数字" in issues["L7"]["问题"]
     assert all(i["级别"] == "错误" for i in issues.values())
     assert batch.mark(name, "J8") is None and batch.mark(name, "L7") is None
+    batch.assert_good_collected()
+
+
+def test_a_number_no_one_can_type_is_reported(batch):
+    name = batch.crafted["not finite"]
+    issues = batch.issues_of(name)
+    assert [i["单元格"] for i in issues] == ["L7", "J8"]  # top to bottom
+    assert all(i["级别"] == "错误" and "不是明确的数字" in i["问题"] for i in issues)
+    assert batch.mark(name, "L7") is None and batch.mark(name, "J8") is None
     batch.assert_good_collected()
 
 
@@ -675,7 +696,7 @@ def test_late_and_missing_forms_in_the_status_sheet(batch):
     # the forms the batch holds a file for, as identified by their meta (D018's file carries D019's meta but
     # not D019's rows, so it is filed under nobody; the files of D011, D012, D015 and D016 cannot be
     # identified at all)
-    identified = set(GOOD) | {"L04"} | ({f"D0{n}" for n in range(17, 33)} - {"D018", "D019"})
+    identified = set(GOOD) | {"L04", "D014"} | ({f"D0{n}" for n in range(17, 33)} - {"D018", "D019"})
     for (kind, code), r in rows.items():
         if (kind, code) in expected and code not in identified:
             assert r["状态"] == MISSING and r["文件"] is None and r["接收时间"] is None, r

@@ -159,3 +159,14 @@ def test_meta_copied_from_another_units_form_is_caught(city, tmp_path):
 def test_signature_needs_the_office_key(city):
     with pytest.raises(FormError, match="签名校验未通过"):
         open_verified(city.unit_form("D001"), "another office's key, 32 chars+")
+
+
+def test_a_separator_typed_into_a_definition_cannot_move_text_between_cells():
+    """The signed text separates cells with US; a definition holding US itself is signed another way, so
+    moving text from one cell to the next never gives the same signature."""
+    from xlplugin.forms.meta import Meta
+
+    meta = Meta(kind="unit", recipient="D001", recipient_name="某局", year="2026", period="年终", rows=[("表", 5, "A1")])
+    assert meta.sign("key", [["ab", "c"]]) != meta.sign("key", [["a", "bc"]])
+    assert meta.sign("key", [["a", "b"]]) != meta.sign("key", [["a\x1fb"]])
+    assert meta.sign("key", [["a", "b"]]) == meta.sign("key", [("a", "b")])  # rows as lists or tuples

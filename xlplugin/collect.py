@@ -170,7 +170,7 @@ def read_submission(path: Path, name: str, scheme: Scheme, period: Period, conte
         module.read_marks(rd)
     except Exception as e:
         return reject("", "", f"文件无法读取：{type(e).__name__}。", unreadable)
-    out.marks, out.issues = rd.marks, rd.issues
+    out.marks, out.issues = rd.marks, rd.sorted_issues()
     return out
 
 

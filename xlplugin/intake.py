@@ -17,9 +17,12 @@ MAX_RATIO = 200  # uncompressed/compressed per member; spreadsheet XML compresse
 MAX_PROLOG = 64 * 1024  # what an XML part may hold before its root element (declaration, comments)
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
-# a cell whose first child is a formula; possessive quantifiers (nothing to give back here) make the scan of
-# a sheet's every cell a third faster
-_FORMULA_CELL = re.compile(rb'<c r="([A-Z]++[0-9]++)"[^>]*+>\s*+<f[ >/]')
+# the parts besides the sheets that a spreadsheet parser reads
+PARSED_PARTS = {"xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/sharedStrings.xml", "xl/styles.xml"}
+# formula elements, and the reference of the cell holding one (the search is for the rare `<f`, then back to
+# its cell: a few hundred steps instead of matching at every one of the sheet's thousands of cells)
+_FORMULA = re.compile(rb"<f[\s>/]")
+_CELL_REF = re.compile(rb'<c\b[^>]*?\sr="([A-Z]{1,3}[0-9]{1,7})"')
 
 
 class Rejected(Exception):
@@ -100,39 +103,40 @@ def inspect(path: Path, data: bytes | None = None) -> Intake:
             types = z.read("[Content_Types].xml")
             if "xl/vbaProject.bin" in names or b"macroEnabled" in types:
                 raise Rejected("文件含有宏（.xlsm/.xlam）。为安全起见不予读取，请另存为不含宏的 Excel 工作簿（.xlsx）后重新发送。")
-            sheet_parts = _sheet_parts(z)
-            read = {"[Content_Types].xml", "xl/workbook.xml", "xl/_rels/workbook.xml.rels"}  # read whole above
+            # every part a spreadsheet parser reads is decompressed here once, whole (sizes are bounded above;
+            # zipfile checks its CRC at the end): its prolog is checked for a DTD and, on a sheet, the formula
+            # cells are noted. Parts no parser reads (theme, document properties, images) are left alone:
+            # damage there changes nothing that is read.
+            parts = {}
+            for member in sorted(PARSED_PARTS & names):
+                parts[member] = _checked(z, member)
+            sheet_parts = _sheet_parts(z, parts)
             formulas = {}
-            sheets = set(sheet_parts.values())
-            for member in sorted(sheets | {"xl/sharedStrings.xml", "xl/workbook.xml"}):
-                if member not in names:
-                    continue
-                # read whole, once (sizes are bounded above; zipfile checks the CRC at the end): the prolog is
-                # checked for a DTD and, on a sheet, the formula cells are noted
-                xml = z.read(member)
-                read.add(member)
-                if _declares_dtd(xml[:MAX_PROLOG]):
-                    raise Rejected("文件包含不允许的 XML 声明（DTD/实体），已拒收。")
-                if member in sheets:
-                    formulas[member] = _formula_cells(xml)
+            for member in sorted(set(sheet_parts.values()) & names):
+                formulas[member] = _formula_cells(_checked(z, member))
         except (zipfile.BadZipFile, OSError, EOFError, KeyError, zlib.error):
             raise Rejected("文件已损坏或不完整（可能下载或传输时中断）。请重新保存后发送。") from None
-        # the other parts are decompressed only to check their CRC, as zipfile.testzip() would (without
-        # decompressing again the parts read above)
-        try:
-            for info in infos:
-                if info.filename not in read:
-                    with z.open(info) as fh:
-                        while fh.read(1 << 20):
-                            pass
-        except (zipfile.BadZipFile, OSError, EOFError, zlib.error):
-            raise Rejected("文件已损坏（部分内容校验失败）。请重新保存后发送。") from None
     return Intake(path, sheet_parts, data, formulas)
 
 
+def _checked(z: zipfile.ZipFile, member: str) -> bytes:
+    xml = z.read(member)
+    if _declares_dtd(xml[:MAX_PROLOG]):
+        raise Rejected("文件包含不允许的 XML 声明（DTD/实体），已拒收。")
+    return xml
+
+
 def _formula_cells(xml: bytes) -> set[str]:
-    """The cells of a sheet's XML that hold a formula: `<c r="B7" …>` directly followed by `<f …>`."""
-    return {m.decode() for m in _FORMULA_CELL.findall(xml)}
+    """The cells of a sheet's XML that hold a formula (an `<f>` element inside `<c r="B7" …>`)."""
+    out = set()
+    for m in _FORMULA.finditer(xml):
+        start = xml.rfind(b"<c ", 0, m.start())
+        if start < 0 or xml.find(b"<", start + 1, m.start()) >= 0:  # the formula must be the cell's first child
+            continue
+        ref = _CELL_REF.match(xml, start, m.start())
+        if ref:
+            out.add(ref.group(1).decode())
+    return out
 
 
 def _declares_dtd(head: bytes) -> bool:
@@ -158,10 +162,12 @@ def _declares_dtd(head: bytes) -> bool:
         pos = end + close
 
 
-def _sheet_parts(z: zipfile.ZipFile) -> dict[str, str]:
-    """Sheet name → XML part, from workbook.xml and its relationships."""
-    wb = z.read("xl/workbook.xml").decode("utf-8", "replace")
-    rels = z.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace") if "xl/_rels/workbook.xml.rels" in z.namelist() else ""
+def _sheet_parts(z: zipfile.ZipFile, parts: dict[str, bytes] | None = None) -> dict[str, str]:
+    """Sheet name → XML part, from workbook.xml and its relationships (given in `parts` when already read)."""
+    parts = parts if parts is not None else {n: z.read(n) for n in ("xl/workbook.xml", "xl/_rels/workbook.xml.rels")
+                                             if n in z.namelist()}
+    wb = parts["xl/workbook.xml"].decode("utf-8", "replace")
+    rels = parts.get("xl/_rels/workbook.xml.rels", b"").decode("utf-8", "replace")
     targets = {}
     for m in re.finditer(r"<Relationship\b[^>]*>", rels):
         tag = m.group(0)

@@ -1,6 +1,7 @@
 """Turning what a clerk typed into a number: normalise what is unambiguous, refuse what is not."""
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from datetime import date, datetime
@@ -27,6 +28,8 @@ def parse_number(value) -> tuple[float | None, bool]:
     if isinstance(value, bool):
         raise NotANumber(str(value))
     if isinstance(value, (int, float)):
+        if not math.isfinite(value):  # a NaN or infinity in the XML: no one typed that
+            raise NotANumber(str(value))
         return float(value), False
     if isinstance(value, (datetime, date)):
         raise NotANumber(str(value))

@@ -110,18 +110,19 @@ def expected(scheme: Scheme, code: str) -> dict[str, list[BodyRow]]:
 
 
 def read_marks(rd: Reading) -> None:
-    for row, ident, c in rd.rows(SCORES):
-        ref = {col.key: rd.ref(row, i) for i, col in enumerate(SCORES.columns) if col.role == INPUT}
-        unit, code = c["unit"], c["code"]
-        score = rd.number(SHEET, ref["score"], c["score"], "考评得分", required=True, maximum=c["max"])
-        reason = rd.text(SHEET, ref["reason"], c["reason"], "扣分原因")
-        falsified = rd.choice(SHEET, ref["falsified"], c["falsified"], "弄虚作假", list(FALSIFIED), required=False)
-        if score is not None and score < c["max"] and reason is None and falsified != "是":
-            rd.issue(SHEET, ref["reason"], f"{c['unit_name']}“{c['name']}”扣了 {c['max'] - score:g} 分，但没有写扣分原因。",
+    t = rd.table(SCORES, ("unit", "unit_name", "code", "name", "max", "score", "reason", "falsified"))
+    c = t.columns
+    scores = rd.numbers(t, "score", "考评得分", required=True, maxima=c["max"], minimum=0.0)
+    reasons = rd.texts(t, "reason", "扣分原因")
+    falsified = rd.choices(t, "falsified", "弄虚作假", list(FALSIFIED), required=False)
+    for k, row in enumerate(t.rows):
+        score, top = scores[k], c["max"][k]
+        if score is not None and score < top and reasons[k] is None and falsified[k] != "是":
+            rd.issue(SHEET, f"{SCORES.letter('reason')}{row + 1}",
+                     f"{c['unit_name'][k]}“{c['name'][k]}”扣了 {top - score:g} 分，但没有写扣分原因。",
                      "请写明扣分原因，它将反馈给被考评单位。", WARNING)
-        rd.mark(unit, "考评部门", code, "考评得分", score, SHEET, ref["score"])
-        rd.mark(unit, "考评部门", code, "扣分原因", reason, SHEET, ref["reason"])
-        rd.mark(unit, "考评部门", code, "弄虚作假", falsified, SHEET, ref["falsified"])
+    rd.mark_table(t, "考评部门", [("考评得分", "score", scores), ("扣分原因", "reason", reasons),
+                                ("弄虚作假", "falsified", falsified)], units=c["unit"], indicators=c["code"])
     for f in SPEC.fields:
         if f.kind == "date":
             rd.date(f, required=True)

@@ -63,23 +63,25 @@ def expected(scheme: Scheme, code: str) -> dict[str, list[BodyRow]]:
 
 
 def read_marks(rd: Reading) -> None:
-    rows = rd.rows(RANKS)
-    n = len(rows)
-    ranks: dict[int, list[str]] = {}
-    for row, ident, c in rows:
-        ref = {col.key: rd.ref(row, i) for i, col in enumerate(RANKS.columns) if col.role == INPUT}
-        rank = rd.number(SHEET, ref["rank"], c["rank"], "名次", required=True, minimum=1, maximum=n)
-        if rank is not None and not float(rank).is_integer():
-            rd.issue(SHEET, ref["rank"], f"名次 {rank:g} 不是整数。", f"请填写 1 至 {n} 的整数。")
+    t = rd.table(RANKS, ("rank", "comment"))
+    n = len(t.rows)
+    letter = RANKS.letter("rank")
+    ranks: list[int | None] = []
+    places: dict[int, list[str]] = {}
+    for rank, row in zip(rd.numbers(t, "rank", "名次", required=True, minimum=1, maxima=[n] * n), t.rows):
+        ref = f"{letter}{row + 1}"
+        if rank is not None and not rank.is_integer():
+            rd.issue(SHEET, ref, f"名次 {rank:g} 不是整数。", f"请填写 1 至 {n} 的整数。")
             rank = None
         if rank is not None:
-            ranks.setdefault(int(rank), []).append(ref["rank"])
-        rd.mark(ident, "领导", "", "名次", int(rank) if rank is not None else None, SHEET, ref["rank"])
-        rd.mark(ident, "领导", "", "评语", rd.text(SHEET, ref["comment"], c["comment"], "评语"), SHEET, ref["comment"])
-    for rank, refs in ranks.items():
+            places.setdefault(int(rank), []).append(ref)
+        ranks.append(int(rank) if rank is not None else None)
+    for rank, refs in places.items():
         if len(refs) > 1:
             for ref in refs:
                 rd.issue(SHEET, ref, f"名次 {rank} 重复（{'、'.join(refs)}）。", f"名次须为 1 至 {n} 各用一次，不得重复。")
+    rd.mark_table(t, "领导", [("名次", "rank", ranks), ("评语", "comment", rd.texts(t, "comment", "评语"))],
+                  units=t.ids, indicators="")
     # with every rank in 1..n and none repeated, n ranks are a permutation: nothing else to check
     for f in SPEC.fields:
         if f.kind == "date":

@@ -67,12 +67,9 @@ def expected(scheme: Scheme, code: str) -> dict[str, list[BodyRow]]:
 
 
 def read_marks(rd: Reading) -> None:
-    grades = list(rd.scheme.rater_grades)
-    for row, ident, c in rd.rows(GRADES):
-        ref = {col.key: rd.ref(row, i) for i, col in enumerate(GRADES.columns) if col.role == INPUT}
-        grade = rd.choice(SHEET, ref["grade"], c["grade"], "评议等次", grades, required=True)
-        rd.mark(ident, "评议", "", "评议等次", grade, SHEET, ref["grade"])
-        rd.mark(ident, "评议", "", "意见建议", rd.text(SHEET, ref["comment"], c["comment"], "意见建议"), SHEET, ref["comment"])
+    t = rd.table(GRADES, ("grade", "comment"))
+    rd.mark_table(t, "评议", [("评议等次", "grade", rd.choices(t, "grade", "评议等次", list(rd.scheme.rater_grades), required=True)),
+                            ("意见建议", "comment", rd.texts(t, "comment", "意见建议"))], units=t.ids, indicators="")
     for f in SPEC.fields:
         if f.kind == "date":
             rd.date(f, required=True)

@@ -2,7 +2,10 @@
 naming file, sheet and cell. Each form kind's `read_marks` works through a `Reading`."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from itertools import compress
+from math import inf
 
 from xlsxwriter.utility import xl_col_to_name
 
@@ -89,6 +92,19 @@ def column_letter(col: int) -> str:
 
 
 @dataclass
+class Table:
+    """A grid's data rows as columns: 0-based sheet rows, row ids, and {column key: values, empty as None}."""
+
+    grid: Grid
+    rows: list[int]
+    ids: list[str]
+    columns: dict[str, list]
+
+
+_REF = re.compile(r"^([A-Z]{1,3})([0-9]+)$")
+
+
+@dataclass
 class Reading:
     """One verified form being read: collects marks and issues with their places."""
 
@@ -99,6 +115,7 @@ class Reading:
     formula_cells: dict[str, set[str]]
     marks: Marks = None  # type: ignore[assignment]  # set in __post_init__
     issues: list[Issue] = field(default_factory=list)
+    _formulas: dict[str, dict[str, set[int]]] = field(default_factory=dict)  # sheet → column letter → rows
 
     def __post_init__(self) -> None:
         if self.marks is None:
@@ -111,23 +128,107 @@ class Reading:
         if value is not None:
             self.marks.add(unit, source, indicator, item, value, sheet, cell)
 
-    def rows(self, grid: Grid, keys: tuple[str, ...] | None = None) -> list[tuple[int, str, dict]]:
-        """The grid's data rows: (0-based row, id, {column key: value}), an empty cell as None; only the
-        columns in `keys` when given."""
-        cols = [(c.key, i) for i, c in enumerate(grid.columns) if keys is None or c.key in keys]
+    def table(self, grid: Grid, keys: tuple[str, ...]) -> Table:
+        """The grid's data rows, column by column: a form has hundreds of rows, and a column is checked and
+        turned into marks at once."""
+        mapped = [(row, ident) for sheet, row, ident in self.meta.rows if sheet == grid.sheet and is_data_row(ident)]
+        data = self.form.rows(grid.sheet) if mapped else []
+        full = [data[row] if row < len(data) else () for row, _ in mapped]
+        columns = {}
+        for key in keys:
+            i = grid.col(key)
+            # as form.cell(sheet, row, i): beyond the row, or "", is empty
+            columns[key] = [None if (v := (values[i] if i < len(values) else "")) == "" else v for values in full]
+        return Table(grid, [row for row, _ in mapped], [ident for _, ident in mapped], columns)
+
+    def numbers(self, t: Table, key: str, label: str, *, required: bool, maxima: list | None = None,
+                minimum: float = float("-inf"), only: list[bool] | None = None) -> list[float | None]:
+        """`number` for each cell of a column (those where `only` is true; None elsewhere), the usual case —
+        a number in range, no formula — at once."""
+        letter, sheet = t.grid.letter(key), t.grid.sheet
+        formulas = self._formula_rows(sheet, letter)
+        maxima = maxima if maxima is not None else [None] * len(t.rows)
         out = []
-        data = None
-        target = grid.sheet
-        for sheet, row, ident in self.meta.rows:
-            if sheet == target and is_data_row(ident):
-                if data is None:
-                    data = self.form.rows(sheet)
-                values = data[row] if row < len(data) else ()
-                n = len(values)
-                # as form.cell(sheet, row, i): beyond the row, or "", is empty
-                out.append((row, ident, {k: (None if (v := values[i]) == "" else v) if i < n else None
-                                         for k, i in cols}))
+        for k, (row, value, top) in enumerate(zip(t.rows, t.columns[key], maxima)):
+            if only is not None and not only[k]:
+                out.append(None)
+            elif type(value) is float and minimum <= value <= (top if top is not None else inf) \
+                    and -inf < value < inf and row not in formulas:
+                out.append(value)
+            else:
+                out.append(self.number(sheet, f"{letter}{row + 1}", value, label, required=required, maximum=top,
+                                       minimum=minimum))
         return out
+
+    def texts(self, t: Table, key: str, label: str, *, required: bool = False,
+              only: list[bool] | None = None) -> list[str | None]:
+        """`text` for each cell of a column (those where `only` is true; None elsewhere)."""
+        letter, sheet = t.grid.letter(key), t.grid.sheet
+        formulas = self._formula_rows(sheet, letter)
+        out = []
+        for k, (row, value) in enumerate(zip(t.rows, t.columns[key])):
+            if only is not None and not only[k]:
+                out.append(None)
+            elif type(value) is str and row not in formulas and value and len(value) <= MAX_TEXT \
+                    and not value[0].isspace() and not value[-1].isspace():
+                out.append(value)
+            else:
+                out.append(self.text(sheet, f"{letter}{row + 1}", value, label, required=required))
+        return out
+
+    def choices(self, t: Table, key: str, label: str, options: list[str], *, required: bool,
+                only: list[bool] | None = None) -> list[str | None]:
+        """`choice` for each cell of a column (those where `only` is true; None elsewhere)."""
+        out = []
+        for text, row in zip(self.texts(t, key, label, required=required, only=only), t.rows):
+            if text is not None and text not in options:
+                ref = f"{t.grid.letter(key)}{row + 1}"
+                self.issue(t.grid.sheet, ref, f"{label}“{text}”不是可选项。", f"请从下拉列表中选择：{'、'.join(options)}。")
+                text = None
+            out.append(text)
+        return out
+
+    def mark_table(self, t: Table, source: str, items: list[tuple[str, str, list]], *, units: str | list[str],
+                   indicators: str | list[str]) -> None:
+        """Marks of a grid, row by row: for each data row, one mark per (item, column key, values) whose value
+        is not None. `units` and `indicators` are one for every row, or a list with one per row."""
+        k = len(items)
+        values = [v for row in zip(*(vals for _, _, vals in items)) for v in row]
+        keep = [v is not None for v in values]
+        count = sum(keep)
+        if not count:
+            return
+        m = self.marks
+        for column, given in ((m.unit, units), (m.indicator, indicators)):
+            column += [given] * count if isinstance(given, str) else compress([g for g in given for _ in range(k)], keep)
+        letters = [t.grid.letter(key) for _, key, _ in items]
+        m.source += [source] * count
+        m.item += compress([item for _ in t.rows for item, _, _ in items], keep)
+        m.value += compress(values, keep)
+        m.sheet += [t.grid.sheet] * count
+        m.cell += compress([f"{letter}{row + 1}" for row in t.rows for letter in letters], keep)
+
+    def _formula_rows(self, sheet: str, letter: str) -> set[int]:
+        """0-based rows of a column's cells that hold a formula."""
+        index = self._formulas.get(sheet)
+        if index is None:
+            index = self._formulas[sheet] = {}
+            for ref in self.formula_cells.get(sheet, ()):
+                m = _REF.match(ref)
+                if m:
+                    index.setdefault(m.group(1), set()).add(int(m.group(2)) - 1)
+        return index.get(letter, set())
+
+    def sorted_issues(self) -> list[Issue]:
+        """The issues top to bottom, left to right on each sheet (checks run column by column)."""
+        order = {sheet: n for n, sheet in enumerate(self.form.sheet_names)}
+
+        def place(issue: Issue):
+            m = _REF.match(issue.cell)
+            return (order.get(issue.sheet, -1), int(m.group(2)), len(m.group(1)), m.group(1)) if m else \
+                (order.get(issue.sheet, -1), 0, 0, "")
+
+        return sorted(self.issues, key=place)
 
     @staticmethod
     def ref(row: int, col: int) -> str:
@@ -144,7 +245,7 @@ class Reading:
                minimum: float = 0.0) -> float | None:
         """A number from an input cell: normalised when unambiguous, else reported (and left out)."""
         if type(value) is float and ref not in self.formula_cells.get(sheet, ()):  # the usual case, at once
-            if not (value < minimum or (maximum is not None and value > maximum)):
+            if minimum <= value <= (maximum if maximum is not None else inf) and -inf < value < inf:
                 return value
         value = self._raw(sheet, ref, value)
         if value is _FORMULA:

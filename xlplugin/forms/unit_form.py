@@ -149,22 +149,18 @@ _BONUS_KEYS = ("kind", "item", "points", "evidence")
 
 def read_marks(rd: Reading) -> None:
     unit = rd.meta.recipient
-    s = INDICATORS.sheet
-    letter = {k: INDICATORS.letter(k) for k in ("actual", "self_score", "explanation", "evidence")}
-    number, text, mark = rd.number, rd.text, rd.mark
-    for row, ident, c in rd.rows(INDICATORS, _INDICATOR_KEYS):
-        n = str(row + 1)
-        ref_actual, ref_score = letter["actual"] + n, letter["self_score"] + n
-        ref_explanation, ref_evidence = letter["explanation"] + n, letter["evidence"] + n
-        if isinstance(c["target"], (int, float)):  # a numeric target: the actual value must be a number
-            actual = number(s, ref_actual, c["actual"], "实际完成值", required=True, minimum=float("-inf"))
-        else:
-            actual = text(s, ref_actual, c["actual"], "实际完成值", required=True)
-        score = number(s, ref_score, c["self_score"], "自评得分", required=True, maximum=c["max"])
-        mark(unit, "自评", ident, "实际完成值", actual, s, ref_actual)
-        mark(unit, "自评", ident, "自评得分", score, s, ref_score)
-        mark(unit, "自评", ident, "情况说明", text(s, ref_explanation, c["explanation"], "情况说明"), s, ref_explanation)
-        mark(unit, "自评", ident, "佐证材料", text(s, ref_evidence, c["evidence"], "佐证材料"), s, ref_evidence)
+    t = rd.table(INDICATORS, _INDICATOR_KEYS)
+    numeric = [isinstance(target, (int, float)) for target in t.columns["target"]]  # then the actual must be a number
+    texts = [not n for n in numeric]
+    actual = [n if n is not None else x for n, x in zip(
+        rd.numbers(t, "actual", "实际完成值", required=True, only=numeric),
+        rd.texts(t, "actual", "实际完成值", required=True, only=texts))]
+    rd.mark_table(t, "自评", [
+        ("实际完成值", "actual", actual),
+        ("自评得分", "self_score", rd.numbers(t, "self_score", "自评得分", required=True, maxima=t.columns["max"], minimum=0.0)),
+        ("情况说明", "explanation", rd.texts(t, "explanation", "情况说明")),
+        ("佐证材料", "evidence", rd.texts(t, "evidence", "佐证材料")),
+    ], units=unit, indicators=t.ids)
 
     r = REPORT_SHEET
     for f in (SUMMARY, GRADE_REASON, HEAD_NAME):
@@ -175,18 +171,19 @@ def read_marks(rd: Reading) -> None:
     rd.mark(unit, "自评", "", SIGN_DATE.label, rd.date(SIGN_DATE, required=True), r, SIGN_DATE.ref)
 
     caps = {b.name: b.cap for b in rd.scheme.bonus_kinds}
-    for row, ident, c in rd.rows(BONUS, _BONUS_KEYS):
-        if all(c[k] is None for k in _BONUS_KEYS):
-            continue
-        ref = {key: rd.ref(row, BONUS.col(key)) for key in _BONUS_KEYS}
-        claim = f"加分{ident}"
-        kind = rd.choice(r, ref["kind"], c["kind"], "加分类型", list(caps), required=True)
-        item = rd.text(r, ref["item"], c["item"], "事项名称", required=True)
-        points = rd.number(r, ref["points"], c["points"], "申报分值", required=True,
-                           maximum=caps.get(kind, max(caps.values(), default=0)))
-        evidence = rd.text(r, ref["evidence"], c["evidence"], "佐证材料")
-        if evidence is None:
-            rd.issue(r, ref["evidence"], f"第 {ident} 项加分申报没有佐证材料。", "请写明佐证材料（文件名称、文号），否则不予受理。")
-        for label, value, key in (("加分类型", kind, "kind"), ("事项名称", item, "item"), ("申报分值", points, "points"),
-                                  ("佐证材料", evidence, "evidence")):
-            rd.mark(unit, "自评", claim, label, value, r, ref[key])
+    t = rd.table(BONUS, _BONUS_KEYS)
+    claimed = [any(v is not None for v in row) for row in zip(*(t.columns[k] for k in _BONUS_KEYS))]  # rows filled in
+    kinds = rd.choices(t, "kind", "加分类型", list(caps), required=True, only=claimed)
+    evidence = rd.texts(t, "evidence", "佐证材料", only=claimed)
+    for ident, row, claims, given in zip(t.ids, t.rows, claimed, evidence):
+        if claims and given is None:
+            rd.issue(r, f"{BONUS.letter('evidence')}{row + 1}", f"第 {ident} 项加分申报没有佐证材料。",
+                     "请写明佐证材料（文件名称、文号），否则不予受理。")
+    top = max(caps.values(), default=0)
+    rd.mark_table(t, "自评", [
+        ("加分类型", "kind", kinds),
+        ("事项名称", "item", rd.texts(t, "item", "事项名称", required=True, only=claimed)),
+        ("申报分值", "points", rd.numbers(t, "points", "申报分值", required=True, minimum=0.0, only=claimed,
+                                       maxima=[caps.get(kind, top) for kind in kinds])),
+        ("佐证材料", "evidence", evidence),
+    ], units=unit, indicators=[f"加分{ident}" for ident in t.ids])
