@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import email
 import hashlib
-import os
 import shutil
 import socket
 import ssl

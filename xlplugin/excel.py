@@ -18,7 +18,6 @@ import sys
 import time
 import traceback
 from dataclasses import dataclass
-from datetime import date, datetime
 from pathlib import Path
 from typing import Callable
 

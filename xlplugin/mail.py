@@ -43,7 +43,7 @@ from typing import Callable
 
 import pandas as pd
 
-from .forms import KINDS, SPECS
+from .forms import SPECS
 from .forms.common import Recipient
 from .officebook import OfficeBook
 from .scheme import Period, Scheme, load_scheme

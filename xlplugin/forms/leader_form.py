@@ -5,7 +5,7 @@ from pathlib import Path
 
 from ..scheme import Period, Scheme
 from .common import DATE_VALIDATION, FormSpec, Recipient, open_form, subtitle
-from .layout import GROUP, INPUT, BodyRow, Column, Field, Grid
+from .layout import INPUT, BodyRow, Column, Field, Grid
 from .reading import Reading
 
 SHEET = "评价表"

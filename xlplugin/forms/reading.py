@@ -7,8 +7,6 @@ from dataclasses import dataclass, field
 from itertools import compress
 from math import inf
 
-from xlsxwriter.utility import xl_col_to_name
-
 from ..scheme import Scheme
 from ..values import MAX_TEXT, NotANumber, clean_text, parse_date, parse_number
 from .layout import BodyRow, Field, Grid, canonical, cell_ref
@@ -82,15 +80,6 @@ class Issue:
     severity: str = ERROR
 
 
-_LETTERS: list[str] = []  # column letters by 0-based index, grown as needed
-
-
-def column_letter(col: int) -> str:
-    while len(_LETTERS) <= col:
-        _LETTERS.append(xl_col_to_name(len(_LETTERS)))
-    return _LETTERS[col]
-
-
 @dataclass
 class Table:
     """A grid's data rows as columns: 0-based sheet rows, row ids, and {column key: values, empty as None}."""
@@ -102,6 +91,11 @@ class Table:
 
 
 _REF = re.compile(r"^([A-Z]{1,3})([0-9]+)$")
+
+
+def _plain(value: float, minimum: float, maximum: float | None) -> bool:
+    """A finite number within [minimum, maximum]: nothing to say about it."""
+    return minimum <= value <= (maximum if maximum is not None else inf) and -inf < value < inf
 
 
 @dataclass
@@ -152,8 +146,7 @@ class Reading:
         for k, (row, value, top) in enumerate(zip(t.rows, t.columns[key], maxima)):
             if only is not None and not only[k]:
                 out.append(None)
-            elif type(value) is float and minimum <= value <= (top if top is not None else inf) \
-                    and -inf < value < inf and row not in formulas:
+            elif type(value) is float and _plain(value, minimum, top) and row not in formulas:
                 out.append(value)
             else:
                 out.append(self.number(sheet, f"{letter}{row + 1}", value, label, required=required, maximum=top,
@@ -179,14 +172,9 @@ class Reading:
     def choices(self, t: Table, key: str, label: str, options: list[str], *, required: bool,
                 only: list[bool] | None = None) -> list[str | None]:
         """`choice` for each cell of a column (those where `only` is true; None elsewhere)."""
-        out = []
-        for text, row in zip(self.texts(t, key, label, required=required, only=only), t.rows):
-            if text is not None and text not in options:
-                ref = f"{t.grid.letter(key)}{row + 1}"
-                self.issue(t.grid.sheet, ref, f"{label}“{text}”不是可选项。", f"请从下拉列表中选择：{'、'.join(options)}。")
-                text = None
-            out.append(text)
-        return out
+        letter = t.grid.letter(key)
+        return [self._option(t.grid.sheet, f"{letter}{row + 1}", text, label, options)
+                for text, row in zip(self.texts(t, key, label, required=required, only=only), t.rows)]
 
     def mark_table(self, t: Table, source: str, items: list[tuple[str, str, list]], *, units: str | list[str],
                    indicators: str | list[str]) -> None:
@@ -230,11 +218,6 @@ class Reading:
 
         return sorted(self.issues, key=place)
 
-    @staticmethod
-    def ref(row: int, col: int) -> str:
-        """The A1 reference of a 0-based cell."""
-        return f"{column_letter(col)}{row + 1}"
-
     def _raw(self, sheet: str, ref: str, value):
         if ref in self.formula_cells.get(sheet, ()):
             self.issue(sheet, ref, "单元格中是公式，不是填写的值。", "请直接填写数值或文字，不要使用公式。")
@@ -245,7 +228,7 @@ class Reading:
                minimum: float = 0.0) -> float | None:
         """A number from an input cell: normalised when unambiguous, else reported (and left out)."""
         if type(value) is float and ref not in self.formula_cells.get(sheet, ()):  # the usual case, at once
-            if minimum <= value <= (maximum if maximum is not None else inf) and -inf < value < inf:
+            if _plain(value, minimum, maximum):
                 return value
         value = self._raw(sheet, ref, value)
         if value is _FORMULA:
@@ -283,7 +266,10 @@ class Reading:
         return text
 
     def choice(self, sheet: str, ref: str, value, label: str, options: list[str], *, required: bool) -> str | None:
-        text = self.text(sheet, ref, value, label, required=required)
+        return self._option(sheet, ref, self.text(sheet, ref, value, label, required=required), label, options)
+
+    def _option(self, sheet: str, ref: str, text: str | None, label: str, options: list[str]) -> str | None:
+        """The text if it is one of the options (or empty); otherwise reported and left out."""
         if text is not None and text not in options:
             self.issue(sheet, ref, f"{label}“{text}”不是可选项。", f"请从下拉列表中选择：{'、'.join(options)}。")
             return None

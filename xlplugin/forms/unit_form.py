@@ -7,7 +7,7 @@ from pathlib import Path
 from ..scheme import Indicator, Period, Scheme, Unit
 from .common import (DATE_VALIDATION, FormSpec, Recipient, chinese_number, list_validation, open_form,
                      score_validation, subtitle)
-from .layout import DEF, FORMULA, GROUP, INPUT, SUBTOTAL, TOTAL, BodyRow, Column, Field, Grid
+from .layout import FORMULA, GROUP, INPUT, SUBTOTAL, TOTAL, BodyRow, Column, Field, Grid
 from .reading import Reading
 
 INDICATORS = Grid(
@@ -151,10 +151,10 @@ def read_marks(rd: Reading) -> None:
     unit = rd.meta.recipient
     t = rd.table(INDICATORS, _INDICATOR_KEYS)
     numeric = [isinstance(target, (int, float)) for target in t.columns["target"]]  # then the actual must be a number
-    texts = [not n for n in numeric]
+    textual = [not n for n in numeric]
     actual = [n if n is not None else x for n, x in zip(
         rd.numbers(t, "actual", "实际完成值", required=True, only=numeric),
-        rd.texts(t, "actual", "实际完成值", required=True, only=texts))]
+        rd.texts(t, "actual", "实际完成值", required=True, only=textual))]
     rd.mark_table(t, "自评", [
         ("实际完成值", "actual", actual),
         ("自评得分", "self_score", rd.numbers(t, "self_score", "自评得分", required=True, maxima=t.columns["max"], minimum=0.0)),

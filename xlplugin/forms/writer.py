@@ -16,7 +16,7 @@ from xlsxwriter.worksheet import (CellBlankTuple, CellDatetimeTuple, CellFormula
                                   CellStringTuple, Worksheet)
 
 from ..sheetstyle import display_width
-from .layout import DEF, FORMULA, GROUP, INPUT, SUBTOTAL, TOTAL, BodyRow, Field, Grid, canonical, cell_ref
+from .layout import DEF, FORMULA, GROUP, INPUT, SUBTOTAL, TOTAL, BodyRow, Field, Grid, canonical
 from .meta import MAP_HEADER_ROW, MAP_LABEL, META_FIELDS, META_SHEET, Meta, encode_rows, protection_password
 
 FONT = "宋体"
