@@ -53,15 +53,15 @@ import openpyxl  # noqa: E402
 from python_calamine import CalamineWorkbook  # noqa: E402
 
 from bench_generate import build_scheme, parallel_capacity, timed  # noqa: E402
+from xlplugin import ledger  # noqa: E402
 from xlplugin import generate, officebook, sheetstyle  # noqa: E402
-from xlplugin.collect import (ISSUES_SHEET, MARKS_SHEET, STATUS_SHEET, list_files, read_all,  # noqa: E402
-                              read_submission, supersede, tables)
+from xlplugin.collect import list_files, read_all, read_submission, supersede, tables  # noqa: E402
 from xlplugin.forms import unit_form  # noqa: E402
 from xlplugin.forms.layout import BodyRow  # noqa: E402
 from xlplugin.forms.reading import ERROR  # noqa: E402
 from xlplugin.forms.writer import FormWriter  # noqa: E402
 from xlplugin.officebook import FileOfficeBook  # noqa: E402
-from xlplugin.samples import write_sample  # noqa: E402
+from xlplugin.init import init as write_sample  # noqa: E402
 
 TARGET_SECONDS = 3.0  # read+check of 1,000 unit forms on a 2-core machine
 TARGET_RATIO = 8.0  # at least this much faster than openpyxl (read_only) reading the same files
@@ -263,7 +263,7 @@ def collect_read_check(scheme, period, folder: Path, workers: int | None = None,
 @contextmanager
 def phase_timers(acc: dict):
     """Time the steps of FileOfficeBook.write_sheets (load, write_frame per sheet, save) without changing them."""
-    orig_load, orig_frame, orig_save = openpyxl.load_workbook, sheetstyle.write_frame, officebook.save_atomically
+    orig_load, orig_frame, orig_save = openpyxl.load_workbook, sheetstyle.write_frame, officebook.write_atomically
 
     def wrap(name, fn):
         def inner(*a, **k):
@@ -276,26 +276,26 @@ def phase_timers(acc: dict):
 
     openpyxl.load_workbook = wrap("load", orig_load)
     sheetstyle.write_frame = wrap("write_frame", orig_frame)
-    officebook.save_atomically = wrap("save", orig_save)
+    officebook.write_atomically = wrap("save", orig_save)
     try:
         yield
     finally:
-        openpyxl.load_workbook, sheetstyle.write_frame, officebook.save_atomically = orig_load, orig_frame, orig_save
+        openpyxl.load_workbook, sheetstyle.write_frame, officebook.write_atomically = orig_load, orig_frame, orig_save
 
 
 def office_sheets(scheme, status, issues, marks, book) -> tuple[dict, float]:
     """The sheets collect writes after read+check, built as collect builds them (3 sheets, plus 加分审定 where
     this version of xlplugin has it); returns them and the seconds spent building the extra ones."""
-    sheets = {STATUS_SHEET: status, ISSUES_SHEET: issues, MARKS_SHEET: marks}
+    sheets = {ledger.STATUS.name: status, ledger.ISSUES.name: issues, ledger.MARKS.name: marks}
     t = time.perf_counter()
     try:
-        from xlplugin.results import BONUS_COLUMNS, BONUS_SHEET, bonus_claims
+        from xlplugin.results import bonus_claims
     except ImportError:
         return sheets, 0.0
-    previous = book.read_sheet(BONUS_SHEET) if BONUS_SHEET in book.sheet_names() else None
-    if previous is not None and not set(BONUS_COLUMNS) <= set(previous.columns):
+    previous = book.read_sheet(ledger.BONUS.name) if ledger.BONUS.name in book.sheet_names() else None
+    if previous is not None and not set(list(ledger.BONUS.columns)) <= set(previous.columns):
         previous = None
-    sheets[BONUS_SHEET] = bonus_claims(scheme, marks, previous)
+    sheets[ledger.BONUS.name] = bonus_claims(scheme, marks, previous)
     return sheets, time.perf_counter() - t
 
 
@@ -316,7 +316,7 @@ def office_write(root: Path, name: str, scheme, status, issues, marks) -> tuple[
     if t_extra:
         phases["bonus_claims"] = t_extra
     size = path.stat().st_size
-    _, t_back = timed(FileOfficeBook(path).read_sheet, MARKS_SHEET)  # what generate --kind evaluator reads next
+    _, t_back = timed(FileOfficeBook(path).read_sheet, ledger.MARKS.name)  # what generate --kind evaluator reads next
     return elapsed, phases, size, t_back, len(sheets)
 
 
@@ -501,7 +501,7 @@ def main(argv=None) -> int:
             detail = ", ".join(f"{k_} {v:.1f} s" for k_, v in phases.items())
             print(f"Office write (FileOfficeBook.write_sheets, {n_sheets} sheets, {rows} marks rows): {t_w:.1f} s "
                   f"measured ({detail}); {1e6 * t_w / rows:.0f} µs/marks row; workbook {size_b / 1024 / 1024:.1f} MiB; "
-                  f"reading {MARKS_SHEET} back (FileOfficeBook.read_sheet): {t_back:.1f} s")
+                  f"reading {ledger.MARKS.name} back (FileOfficeBook.read_sheet): {t_back:.1f} s")
         t_w = float("nan")
         if results:
             rows, t_w = results[-1][0], results[-1][1]

@@ -33,13 +33,14 @@ os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")  # xlwings' remote
 import xlwings as xw  # noqa: E402
 
 from bench_score import build  # noqa: E402
+from xlplugin import ledger
 from xlplugin.excel import XlwingsOfficeBook  # noqa: E402
 from xlplugin.officebook import ChartSpec  # noqa: E402
-from xlplugin.results import DISTRIBUTION, result_sheets  # noqa: E402
+from xlplugin.results import result_sheets  # noqa: E402
 from xlplugin.scoring import score  # noqa: E402
 
 TARGET = 40
-CHARTS = {DISTRIBUTION: ChartSpec("各类别等次分布", "单位数", skip=("合计",))}  # as results.run_score passes
+CHARTS = {ledger.DISTRIBUTION.name: ChartSpec("各类别等次分布", "单位数", skip=("合计",))}  # as results.run_score passes
 
 
 def sheet(name: str, values: list[list], charts: int = 0) -> dict:
@@ -78,7 +79,7 @@ def main(argv=None) -> int:
     office = [sheet(n, [["项目", "值"]]) for n in ("设置", "单位", "指标", "考评方案", "汇总数据")]
     first = book(office)
     n1, by1, s1 = count(first, sheets)
-    again = book(office + [sheet(n, [list(f.columns)], charts=1 if n == DISTRIBUTION else 0) for n, f in sheets.items()])
+    again = book(office + [sheet(n, [list(f.columns)], charts=1 if n == ledger.DISTRIBUTION.name else 0) for n, f in sheets.items()])
     n2, by2, s2 = count(again, sheets)
 
     for label, n, by, s in (("首次写回（新增工作表）", n1, by1, s1), ("再次写回（原地改写）", n2, by2, s2)):

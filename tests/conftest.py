@@ -9,7 +9,7 @@ import pytest
 
 from xlplugin.generate import GenerateResult, generate
 from xlplugin.officebook import FileOfficeBook
-from xlplugin.samples import write_sample
+from xlplugin.init import init as write_sample
 from xlplugin.scheme import Scheme, load_scheme
 
 requires_soffice = pytest.mark.skipif(shutil.which("soffice") is None,

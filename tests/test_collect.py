@@ -28,9 +28,9 @@ import pytest
 from openpyxl.styles import Font, PatternFill
 
 from tests.conftest import requires_soffice
+from xlplugin import ledger
 from xlplugin.cli import main
-from xlplugin.collect import (ISSUES_SHEET, LATE, MARKS_SHEET, MISSING, RECEIVED, REJECTED, STATUS_SHEET,
-                              SUPERSEDED, CollectResult, collect)
+from xlplugin.collect import LATE, MISSING, RECEIVED, REJECTED, SUPERSEDED, CollectResult, collect
 from xlplugin.forms import KINDS, leader_form, unit_form
 from xlplugin.forms.common import Recipient
 from xlplugin.forms.meta import META_SHEET
@@ -40,7 +40,7 @@ from xlplugin.officebook import FileOfficeBook
 from xlplugin.scheme import Scheme, Unit
 from xlplugin.simulate import fill
 
-OWN_SHEETS = (STATUS_SHEET, ISSUES_SHEET, MARKS_SHEET)
+OWN_SHEETS = (ledger.STATUS.name, ledger.ISSUES.name, ledger.MARKS.name)
 IND = unit_form.INDICATORS.sheet  # 指标考评表
 REPORT = unit_form.REPORT_SHEET  # 自评报告
 # the city sample's unit forms all start with the same common indicators: GX01 (text target) on row 7,
@@ -407,8 +407,8 @@ def batch(filled, tmp_path_factory) -> Batch:
     office_before = sha256(office)
     result = collect(FileOfficeBook(office))  # the submission folder of 设置: 提交, beside the workbook
     wb = openpyxl.load_workbook(office)
-    return Batch(filled.scheme, office, root / "提交", result, wb, sheet_dicts(wb, STATUS_SHEET),
-                 sheet_dicts(wb, ISSUES_SHEET), sheet_dicts(wb, MARKS_SHEET), good, crafted, files_before,
+    return Batch(filled.scheme, office, root / "提交", result, wb, sheet_dicts(wb, ledger.STATUS.name),
+                 sheet_dicts(wb, ledger.ISSUES.name), sheet_dicts(wb, ledger.MARKS.name), good, crafted, files_before,
                  office_before, sha256(office))
 
 
@@ -468,10 +468,10 @@ def test_zip_bomb_and_entity_declarations_are_refused_without_hanging(filled, tm
     assert done.returncode == 0, done.stderr
     assert elapsed < 30, elapsed  # bounded: the bomb is refused from the zip directory, never inflated by the reader
     wb = openpyxl.load_workbook(office)
-    status, issues = sheet_dicts(wb, STATUS_SHEET), sheet_dicts(wb, ISSUES_SHEET)
+    status, issues = sheet_dicts(wb, ledger.STATUS.name), sheet_dicts(wb, ledger.ISSUES.name)
     by_file = {r["文件"]: r for r in status if r["文件"]}
     assert by_file[good.name]["状态"] == RECEIVED
-    assert len([m for m in sheet_dicts(wb, MARKS_SHEET) if m["文件"] == good.name and m["项目"] == "自评得分"]) == \
+    assert len([m for m in sheet_dicts(wb, ledger.MARKS.name) if m["文件"] == good.name and m["项目"] == "自评得分"]) == \
         n_indicators(filled.scheme, "D001")
     for path, reason in ((bomb, "压缩比异常"), (entity, "DTD/实体"), (padded, "DTD/实体")):
         assert by_file[path.name]["状态"] == REJECTED, path.name
@@ -515,7 +515,7 @@ def test_a_meta_copied_from_another_units_form_is_sent_back(batch):
 
 
 def test_a_form_of_another_period_is_sent_back(tmp_path):
-    from xlplugin.samples import write_sample
+    from xlplugin.init import init as write_sample
     from xlplugin.scheme import load_scheme
 
     office = write_sample(tmp_path / "考评台账.xlsx", "province")
@@ -532,14 +532,14 @@ def test_a_form_of_another_period_is_sent_back(tmp_path):
                                   random.Random(3)), datetime(2027, 1, 10))
     result = collect(FileOfficeBook(office), folder, period="年终")
     wb = openpyxl.load_workbook(office)
-    status, issues = sheet_dicts(wb, STATUS_SHEET), sheet_dicts(wb, ISSUES_SHEET)
+    status, issues = sheet_dicts(wb, ledger.STATUS.name), sheet_dicts(wb, ledger.ISSUES.name)
     (wrong,) = [r for r in status if r["文件"] == sent["半年"].name]
     assert wrong["状态"] == REJECTED and wrong["接收方代码"] == recipients[0].code
     (problem,) = [i for i in issues if i["文件"] == sent["半年"].name]
     assert "“半年”" in problem["问题"] and "“年终”" in problem["问题"] and problem["级别"] == "错误"
     (right,) = [r for r in status if r["文件"] == sent["年终"].name]
     assert right["状态"] == RECEIVED
-    marks = [m for m in sheet_dicts(wb, MARKS_SHEET) if m["文件"] == sent["年终"].name]
+    marks = [m for m in sheet_dicts(wb, ledger.MARKS.name) if m["文件"] == sent["年终"].name]
     assert len([m for m in marks if m["项目"] == "自评得分"]) == 117
     assert {m["考评期"] for m in marks} == {"年终"} and len(result.marks) == len(marks)
 
@@ -594,7 +594,7 @@ def test_numbers_written_as_text_are_normalised_with_a_reminder(batch):
     # surrounding spaces: the number is taken, and the clerk reminded that it was typed as text
     assert batch.mark(name, "L7", "自评得分") == 1.5
     assert "“ 1.5 ”是文本，已按数字 1.5 读取" in issues["L7"]["问题"]
-    ws = batch.wb[MARKS_SHEET]
+    ws = batch.wb[ledger.MARKS.name]
     col = {c.value: i for i, c in enumerate(ws[1])}
     written = {row[col["单元格"]].value: row[col["值"]] for row in ws.iter_rows(min_row=2) if row[col["文件"]].value == name}
     assert written["J8"].data_type == "n" and written["J8"].value == 95  # written back as numbers
@@ -713,7 +713,7 @@ def test_late_and_missing_forms_in_the_status_sheet(batch):
 
 def test_formula_like_text_arrives_as_literal_text(batch):
     name = batch.crafted["injection"]
-    ws = batch.wb[MARKS_SHEET]
+    ws = batch.wb[ledger.MARKS.name]
     header = [c.value for c in ws[1]]
     col = {h: i for i, h in enumerate(header)}
     found = {}
@@ -750,7 +750,7 @@ def test_nothing_is_lost(batch):
     assert ws["A1"].value == "备注" and ws["A1"].font.b and ws["A1"].fill.fgColor.rgb.endswith("FFFF00")
     assert ws.column_dimensions["A"].width == 33
     assert ws["B2"].value == 16 and ws["B3"].value == "=B2*2" and ws["B3"].data_type == "f"
-    assert list(wb.sheetnames).index("办公室备注") < list(wb.sheetnames).index(STATUS_SHEET)
+    assert list(wb.sheetnames).index("办公室备注") < list(wb.sheetnames).index(ledger.STATUS.name)
     # collecting again gives the same sheets, and backs up the first result
     first = own_sheet_values(batch.office)
     collect(FileOfficeBook(batch.office))
@@ -855,7 +855,7 @@ def test_a_collect_killed_while_writing_leaves_the_workbook_before_or_after(fill
             progress=lambda done, total: done == total and read_done.append(time.perf_counter() - started))
     total = time.perf_counter() - started
     complete = own_sheet_values(tmp_path / "reference.xlsx")
-    assert len(complete[MARKS_SHEET]) > 3000
+    assert len(complete[ledger.MARKS.name]) > 3000
     final_size = (tmp_path / "reference.xlsx").stat().st_size
 
     # the moments to kill at, each found by watching the collect: while reading; once everything is read;

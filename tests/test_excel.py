@@ -25,15 +25,16 @@ os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")  # PolyForm Noncom
 
 import xlwings as xw  # noqa: E402
 
+from xlplugin import ledger
 from xlplugin import excel  # noqa: E402
-from xlplugin.collect import ISSUES_SHEET, MARKS_SHEET, STATUS_SHEET, collect  # noqa: E402
+from xlplugin.collect import collect  # noqa: E402
 from xlplugin.excel import BUTTONS, XlwingsOfficeBook, on_ribbon  # noqa: E402
 from xlplugin.feedback import run_feedback  # noqa: E402
 from xlplugin.forms.meta import META_SHEET  # noqa: E402
 from xlplugin.generate import generate  # noqa: E402
 from xlplugin.officebook import FileOfficeBook, table_from_rows  # noqa: E402
-from xlplugin.results import BONUS_SHEET, DISTRIBUTION, RANKING, run_score  # noqa: E402
-from xlplugin.samples import write_sample  # noqa: E402
+from xlplugin.results import run_score  # noqa: E402
+from xlplugin.init import init as write_sample  # noqa: E402
 from xlplugin.scheme import load_scheme  # noqa: E402
 from xlplugin.simulate import simulate_office, simulate_returns  # noqa: E402
 
@@ -335,14 +336,14 @@ def test_generate_writes_the_same_forms(cycle):
 def test_collect_writes_the_same_sheets(cycle):
     _, wb = cycle["collect"]
     cli = cycle["collected_file"]
-    for name in (STATUS_SHEET, ISSUES_SHEET, MARKS_SHEET, BONUS_SHEET):
+    for name in (ledger.STATUS.name, ledger.ISSUES.name, ledger.MARKS.name, ledger.BONUS.name):
         assert_same_sheet(wb.frame(name), cli.frame(name), name)
-    assert len(wb.frame(MARKS_SHEET)) > 1000
+    assert len(wb.frame(ledger.MARKS.name)) > 1000
 
 
 def test_collect_keeps_formula_text_as_text(cycle):
     book, wb = cycle["collect"]
-    marks = wb.frame(MARKS_SHEET)
+    marks = wb.frame(ledger.MARKS.name)
     assert '=HYPERLINK("http://x","点击")' in set(marks["值"])  # simulate_returns typed it in a form
     written = [v for a in book.json()["actions"] if a["func"] == "setValues" for row in a["values"] for v in row]
     assert all(not (isinstance(v, str) and v and v[0] in "=+-@") for v in written)
@@ -350,7 +351,7 @@ def test_collect_keeps_formula_text_as_text(cycle):
 
 def test_collect_with_problems_shows_the_issues_sheet_and_a_message(cycle):
     _, wb = cycle["collect"]
-    assert wb.active == ISSUES_SHEET
+    assert wb.active == ledger.ISSUES.name
     prompt, title, _, mode, _ = wb.alerts[-1]
     assert title == "绩效考评" and mode == "critical"
     assert "校验问题" in prompt and "发现" in prompt
@@ -362,8 +363,8 @@ def test_score_writes_the_same_sheets_and_the_chart(cycle):
     sheets = cycle["score_cli"].sheets
     for name in sheets:
         assert_same_sheet(wb.frame(name), cli.frame(name), name)
-    assert len(wb.charts[DISTRIBUTION]) == 1
-    assert wb.active == RANKING
+    assert len(wb.charts[ledger.DISTRIBUTION.name]) == 1
+    assert wb.active == ledger.RANKING.name
     assert "前 5 名" in wb.alerts[-1][0]
 
 
@@ -379,7 +380,7 @@ def test_score_again_rewrites_the_sheets_in_place(cycle, tmp_path):
     c = cycle["cycle"]
     payload = c.payload()
     for s in payload["sheets"]:
-        if s["name"] == DISTRIBUTION:
+        if s["name"] == ledger.DISTRIBUTION.name:
             s["charts"] = [{"name": f"Chart {k}", "chart_type": "ColumnClustered", "left": 0, "top": 0,
                             "width": 480, "height": 260} for k in (1, 2)]  # e.g. one the office added
     book, wb = click("xlp_score", payload)

@@ -23,13 +23,14 @@ import pandas as pd
 import pytest
 
 from tests.conftest import requires_soffice
+from xlplugin import ledger
 from xlplugin import feedback as F
 from xlplugin import templating
 from xlplugin.cli import main
 from xlplugin.demo import run_demo
 from xlplugin.officebook import FileOfficeBook
 from xlplugin.paths import templates_dir
-from xlplugin.samples import write_sample
+from xlplugin.init import init as write_sample
 from xlplugin.scheme import load_scheme
 from xlplugin.scoring import Inputs, score
 
@@ -219,7 +220,7 @@ def test_an_edited_template_changes_the_narrative(cycle, tmp_path, monkeypatch):
 
 def test_feedback_sheet_has_a_block_for_every_unit(cycle):
     sheet, ranking = cycle["反馈"], cycle["总排名"].set_index("单位代码")
-    assert list(sheet.columns) == F.FEEDBACK_COLUMNS
+    assert list(sheet.columns) == list(ledger.FEEDBACK.columns)
     assert set(sheet["单位代码"]) == set(ranking.index)
     ind = cycle["指标得分"].astype({"失分": float})
     for code, block in sheet.groupby("单位代码", sort=False):

@@ -21,11 +21,12 @@ from pathlib import Path
 
 import pytest
 
+from xlplugin import ledger
 from xlplugin import fetch as fetchmod
 from xlplugin.mail import MailError
 from xlplugin.officebook import FileOfficeBook
 
-from test_mail import free_port, set_email, set_settings, tls_files  # noqa: F401  (tls_files is a fixture)
+from test_mail import free_port, set_email, set_settings, tls_files  # noqa: F401  (tls_files is a fixture
 
 USER = "jxb@songyuan.example.gov.cn"
 PASSWORD = "imap-secret"
@@ -191,7 +192,7 @@ def sha(data: bytes) -> str:
 
 
 def log_rows(office: Path) -> list[dict]:
-    return FileOfficeBook(office).read_sheet(fetchmod.LOG_SHEET).to_dict("records")
+    return FileOfficeBook(office).read_sheet(ledger.FETCH_LOG.name).to_dict("records")
 
 
 # ------------------------------------------------------------------------------------------ tests

@@ -18,6 +18,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 
+from xlplugin import ledger
 from xlplugin import mail
 from xlplugin.officebook import FileOfficeBook
 
@@ -171,7 +172,7 @@ def sha(path_or_bytes) -> str:
 
 
 def log_rows(office: Path) -> list[dict]:
-    frame = FileOfficeBook(office).read_sheet(mail.LOG_SHEET)
+    frame = FileOfficeBook(office).read_sheet(ledger.SEND_LOG.name)
     return frame.to_dict("records")
 
 
@@ -328,7 +329,7 @@ def test_a_crash_between_messages_loses_nothing_and_sends_nothing_twice(office, 
     run = subprocess.run([sys.executable, "-c", CRASH, str(office), "4"], capture_output=True, text=True, timeout=120)
     assert run.returncode == 3, run.stderr
     assert len(smtp.handler.got) == 4
-    assert mail.LOG_SHEET not in FileOfficeBook(office).sheet_names()  # only the journal knows
+    assert ledger.SEND_LOG.name not in FileOfficeBook(office).sheet_names()  # only the journal knows
     result = mail.send(FileOfficeBook(office), "forms", kinds=["rater", "leader"])
     assert result.ok and len(result.already) == 4 and len(result.sent) == len(messages) - 4
     for o in messages:
@@ -368,7 +369,7 @@ def test_dry_run_writes_eml_files_that_parse_back_and_sends_nothing(office, smtp
     book = point_at(office, smtp)
     result = mail.send(book, "forms", dry_run=True, kinds=["unit", "leader"])
     assert len(result.previews) == 38 + 12 and not smtp.handler.got
-    assert mail.LOG_SHEET not in FileOfficeBook(office).sheet_names()
+    assert ledger.SEND_LOG.name not in FileOfficeBook(office).sheet_names()
     messages = {o.recipient.code: o for o in plan(book, kinds=["unit", "leader"])}
     for path in result.previews:
         assert path.suffix == ".eml" and path.parent.name == "预览-表格"
@@ -458,7 +459,7 @@ def test_unreachable_server_is_a_clear_error_and_nothing_is_recorded(office):
     set_settings(office, host="127.0.0.1", port=free_port(), security="无")
     with pytest.raises(mail.MailError, match="无法连接邮件服务器"):
         mail.send(FileOfficeBook(office), "forms", kinds=["rater"])
-    assert mail.LOG_SHEET not in FileOfficeBook(office).sheet_names()
+    assert ledger.SEND_LOG.name not in FileOfficeBook(office).sheet_names()
 
 
 def test_password_sources(monkeypatch):
@@ -553,5 +554,5 @@ def test_ribbon_buttons_use_the_same_send(office, smtp):
     mail.ribbon_send(ui, "forms")
     (text, critical), = ui.alerts
     assert "本次发出 64 封" in text and "没有邮箱地址" in text and not critical
-    assert ui.shown == [mail.LOG_SHEET] and ui.ticks[-1] == ("正在发送表格", 64, 64)
+    assert ui.shown == [ledger.SEND_LOG.name] and ui.ticks[-1] == ("正在发送表格", 64, 64)
     assert len(smtp.handler.got) == 64

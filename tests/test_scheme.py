@@ -8,7 +8,7 @@ import pytest
 from xlplugin.cli import main
 from xlplugin.generate import generate
 from xlplugin.officebook import FileOfficeBook
-from xlplugin.samples import write_sample
+from xlplugin.init import init as write_sample
 from xlplugin.scheme import SchemeError, load_scheme
 
 

@@ -520,10 +520,11 @@ def test_tracking_component_counts_the_mean_of_its_periods():
 def test_score_detail_sheet_adds_up_over_periods():
     """得分明细 shows each component as its period-weighted mean (过程 20%, 年终 80%), so that for every unit
     Σ component × weight / 100 × base / 100 equals its 加权合计, as the sheet promises."""
-    from xlplugin.results import DETAIL, result_sheets
+    from xlplugin import ledger
+    from xlplugin.results import result_sheets
 
     scheme, inputs = hand_case()
-    detail = result_sheets(scheme, score(scheme, inputs))[DETAIL].set_index("单位代码")
+    detail = result_sheets(scheme, score(scheme, inputs))[ledger.DETAIL.name].set_index("单位代码")
     for code, row in detail.iterrows():
         parts = sum(row[f"{c.name}（{c.weight:g}%）"] * c.weight / 100 for c in scheme.components)
         assert parts == pytest.approx(row["加权合计"], abs=0.02), code

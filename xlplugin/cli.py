@@ -33,9 +33,9 @@ def _progress(desc: str):
 
 
 def cmd_init(args) -> int:
-    from .samples import write_sample
+    from .init import init
 
-    path = write_sample(args.path, args.sample, overwrite=args.force)
+    path = init(args.path, args.sample, overwrite=args.force)
     print(f"已创建考评台账：{path}（样例：{args.sample}）")
     print("下一步：检查并修改各工作表，然后运行  xlplugin generate " + str(args.path))
     return 0

@@ -16,6 +16,7 @@ from typing import Callable
 
 import pandas as pd
 
+from . import ledger
 from .forms import KINDS, SPECS
 from .forms.common import Recipient
 from .forms.reader import FormError, FormFile, definitions, read_meta
@@ -26,10 +27,6 @@ from .scheme import Period, Scheme, load_scheme
 
 Progress = Callable[[int, int], None]
 
-STATUS_SHEET, ISSUES_SHEET, MARKS_SHEET = "提交情况", "校验问题", "汇总数据"
-STATUS_COLUMNS = ["表格类型", "接收方代码", "接收方名称", "状态", "文件", "接收时间", "问题数", "SHA256"]
-ISSUE_COLUMNS = ["文件", "工作表", "单元格", "问题", "处理建议", "级别"]
-MARK_COLUMNS = ["单位代码", "单位名称", "考评期", "来源", "指标代码", "评价者", "项目", "值", "文件", "工作表", "单元格"]
 
 RECEIVED, LATE, MISSING, REJECTED, SUPERSEDED, IGNORED = "已收到", "逾期", "缺交", "退回", "被替代", "已忽略"
 
@@ -62,12 +59,7 @@ class CollectResult:
         parts = [f"{k} {counts[k]} 份" for k in (RECEIVED, LATE, MISSING, REJECTED, SUPERSEDED, IGNORED) if k in counts]
         errors = int((self.issues["级别"] == ERROR).sum()) if len(self.issues) else 0
         return (f"读取 {len(self.outcomes)} 个文件：{'，'.join(parts)}；汇总 {len(self.marks)} 条数据；"
-                f"发现 {len(self.issues)} 个问题（其中错误 {errors} 个），详见“{ISSUES_SHEET}”工作表。")
-
-
-def submission_folder(book: OfficeBook, scheme: Scheme) -> Path:
-    base = Path(scheme.settings.submit_dir)
-    return base if base.is_absolute() else book.folder / base
+                f"发现 {len(self.issues)} 个问题（其中错误 {errors} 个），详见“{ledger.ISSUES.name}”工作表。")
 
 
 def _sha256(path: Path) -> str:
@@ -276,16 +268,16 @@ def tables(scheme: Scheme, period: Period, outcomes: list[Outcome]) -> tuple[pd.
             label = SPECS[o.kind].folder if o.kind else None
             status.append([label, o.recipient or None, names.get((o.kind, o.recipient)), o.verdict, o.name,
                            o.received, len(o.issues), o.sha256])
-    status_df = pd.DataFrame(status, columns=STATUS_COLUMNS)
+    status_df = pd.DataFrame(status, columns=list(ledger.STATUS.columns))
     issues_df = pd.DataFrame([[i.file, i.sheet or None, i.cell or None, i.problem, i.action, i.severity]
-                              for o in outcomes for i in o.issues], columns=ISSUE_COLUMNS)
+                              for o in outcomes for i in o.issues], columns=list(ledger.ISSUES.columns))
     return status_df, issues_df, _marks_table(scheme, outcomes)
 
 
 def _marks_table(scheme: Scheme, outcomes: list[Outcome]) -> pd.DataFrame:
     """The marks of every file as one long table, built column by column from each file's columns."""
     unit_names = {u.code: u.name for u in scheme.units}
-    unit, name, period, source, indicator, rater, item, value, file, sheet, cell = ([] for _ in MARK_COLUMNS)
+    unit, name, period, source, indicator, rater, item, value, file, sheet, cell = ([] for _ in list(ledger.MARKS.columns))
     for o in outcomes:
         m = o.marks
         n = len(m)
@@ -303,26 +295,26 @@ def _marks_table(scheme: Scheme, outcomes: list[Outcome]) -> pd.DataFrame:
         sheet += m.sheet
         cell += m.cell
     if not unit:  # as pandas builds an empty table from no rows
-        return pd.DataFrame([], columns=MARK_COLUMNS)
+        return pd.DataFrame([], columns=list(ledger.MARKS.columns))
     columns = (unit, name, period, source, indicator, rater, item, value, file, sheet, cell)
-    return pd.DataFrame(dict(zip(MARK_COLUMNS, columns)), columns=MARK_COLUMNS)
+    return pd.DataFrame(dict(zip(list(ledger.MARKS.columns), columns)), columns=list(ledger.MARKS.columns))
 
 
 def collect(book: OfficeBook, source: Path | None = None, period: str | None = None,
             progress: Progress | None = None, workers: int | None = None, write: bool = True) -> CollectResult:
     scheme = load_scheme(book)
     p = scheme.period(period)
-    folder = Path(source) if source else submission_folder(book, scheme)
+    folder = Path(source) if source else ledger.submission_folder(book, scheme)
     files = list_files(folder)
     outcomes = read_all(scheme, p, files, progress, workers)
     supersede(outcomes)
     status, issues, marks = tables(scheme, p, outcomes)
     if write:
-        from .results import BONUS_COLUMNS, BONUS_SHEET, bonus_claims
+        from .results import bonus_claims
 
-        previous = book.read_sheet(BONUS_SHEET) if BONUS_SHEET in book.sheet_names() else None
-        if previous is not None and not set(BONUS_COLUMNS) <= set(previous.columns):
+        previous = book.read_sheet(ledger.BONUS.name) if ledger.BONUS.name in book.sheet_names() else None
+        if previous is not None and not set(list(ledger.BONUS.columns)) <= set(previous.columns):
             previous = None
         claims = bonus_claims(scheme, marks, previous)
-        book.write_sheets({STATUS_SHEET: status, ISSUES_SHEET: issues, MARKS_SHEET: marks, BONUS_SHEET: claims})
+        book.write_sheets({ledger.STATUS.name: status, ledger.ISSUES.name: issues, ledger.MARKS.name: marks, ledger.BONUS.name: claims})
     return CollectResult(folder, outcomes, status, issues, marks)

@@ -6,12 +6,13 @@ from pathlib import Path
 
 import random
 
-from .collect import collect, submission_folder
+from . import ledger
+from .collect import collect
 from .feedback import run_feedback
 from .generate import generate
 from .mail import demo_step as demo_send
 from .officebook import FileOfficeBook
-from .samples import write_sample
+from .init import init
 from .scheme import load_scheme
 from .results import run_score
 from .simulate import simulate_office, simulate_returns
@@ -26,7 +27,7 @@ def run_demo(folder: Path, say=print) -> dict:
     started = time.perf_counter()
 
     say("【1/9】创建样例考评台账（city：松原市政府工作部门）")
-    write_sample(office, "city", overwrite=True)
+    init(office, "city", overwrite=True)
     book = FileOfficeBook(office)
     scheme = load_scheme(book)
     say(f"　　{office}")
@@ -43,7 +44,7 @@ def run_demo(folder: Path, say=print) -> dict:
     demo_send(book, "forms", say)
 
     say("【4/9】模拟各单位填表并发回（含逾期、缺交和各种常见错误）")
-    folder_in = submission_folder(book, scheme)
+    folder_in = ledger.submission_folder(book, scheme)
     if folder_in.exists():
         import shutil
 

@@ -23,6 +23,7 @@ from typing import Callable
 
 import pandas as pd
 
+from . import ledger
 from .officebook import ChartSpec, table_from_rows
 
 TITLE = "绩效考评"
@@ -243,17 +244,16 @@ class Ribbon:
 
 def do_init(ui: Ribbon) -> None:
     from .samples import office_input_frames, sample_frames
-    from .scheme import SHEETS
 
     office = ui.office
-    present = [s for s in office.sheet_names() if s in SHEETS]
+    present = [s for s in office.sheet_names() if s in {sheet.name for sheet in ledger.SCHEME_SHEETS}]
     if present:
         ui.alert(f"本工作簿已经有考评台账的工作表（{'、'.join(present[:5])}{'等' if len(present) > 5 else ''}），未作任何改动。\n"
                  "如需重新开始，请新建一个空白工作簿，再点击“初始化台账”。", critical=True)
         return
     frames = sample_frames("city")
     office.write_sheets({**frames, **office_input_frames(frames)})
-    ui.activate("设置")
+    ui.activate(ledger.SETTINGS.name)
     ui.alert("已在本工作簿中创建样例考评台账（市对部门，含新生成的签名密钥）。\n"
              "请先保存本工作簿，然后按本单位的方案修改“设置”“单位”“指标”“考评方案”等工作表，再点击“生成表格”。")
 
@@ -267,24 +267,24 @@ def do_generate(ui: Ribbon) -> None:
 
 
 def do_collect(ui: Ribbon) -> None:
-    from .collect import ISSUES_SHEET, collect
+    from .collect import collect
     from .forms.reading import ERROR
 
     with ui.progress("正在收集表格") as bar:
         result = collect(ui.office, progress=bar)
     errors = int((result.issues["级别"] == ERROR).sum()) if len(result.issues) else 0
     if len(result.issues):
-        ui.activate(ISSUES_SHEET)
+        ui.activate(ledger.ISSUES.name)
     ui.alert(f"收集文件夹：{result.folder}\n{result.summary()}", critical=errors > 0)
 
 
 def do_score(ui: Ribbon) -> None:
-    from .results import RANKING, run_score
+    from .results import run_score
 
     scored = run_score(ui.office)
-    units = scored.sheets[RANKING]
+    units = scored.sheets[ledger.RANKING.name]
     lines = [f"{int(r.总排名)}. {r.单位名称}（{r.类别}） {r.总分:.2f} {r.等次}" for r in scored.top(5).itertuples(index=False)]
-    ui.activate(RANKING)
+    ui.activate(ledger.RANKING.name)
     ui.alert(f"已计算 {len(units)} 个单位的得分、等次和排名，写入总排名、分类排名、得分明细、指标得分、等次分布、反馈工作表。\n"
              "前 5 名：\n" + "\n".join(lines))
 
@@ -308,10 +308,8 @@ def output_folder(office: XlwingsOfficeBook) -> Path:
     from .scheme import load_scheme
 
     scheme = load_scheme(office)
-    base = Path(scheme.settings.output_dir)
-    if not base.is_absolute():
-        base = office.folder / base
-    period = base / f"{scheme.settings.year}{scheme.period().name}"
+    base = ledger.output_folder(office, scheme)
+    period = ledger.period_folder(office, scheme, scheme.period())
     if period.is_dir():
         return period
     base.mkdir(parents=True, exist_ok=True)

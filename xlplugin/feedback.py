@@ -25,6 +25,7 @@ from typing import Callable
 import pandas as pd
 import xlsxwriter
 
+from . import ledger
 from .forms.meta import protection_password
 from .forms.writer import BORDER, FONT, TITLE_FONT, _Sheet, close_atomically
 from .officebook import OfficeBook
@@ -33,11 +34,9 @@ from .scheme import Period, Scheme, Unit
 from .scoring import FALLBACK_ZERO, Results
 from .templating import render_lines
 
-FOLDER = "反馈"
 FILE_LABEL = "绩效反馈"
 TEMPLATE = "feedback/narrative.txt.j2"
 REPORT_SHEET, LOST_SHEET, DATA_SHEET = "绩效反馈", "失分明细", "图表数据"
-FEEDBACK_COLUMNS = ["单位代码", "单位名称", "类别", "项目", "内容", "数值"]  # 数值: the item's figure, to sort or filter by
 
 DIMENSION, LEVEL, COMPONENT = "维度", "层面", "组成部分"
 TOP_LOST = 5  # lost indicators named in the narrative and on the report's first page
@@ -319,17 +318,10 @@ def feedback_sheet(scheme: Scheme, results: Results, analysis: Analysis | None =
             where = f"{i.period}·" if multi else ""
             add("失分", f"{where}{i.indicator} {i.name}：得 {_g(i.score)} / {_g(i.max)}，失 {_g(i.lost)} 分。"
                        f"原因：{i.reason}（{i.evaluator}）", round(float(i.lost), 4))
-    return pd.DataFrame(rows, columns=FEEDBACK_COLUMNS)
+    return pd.DataFrame(rows, columns=list(ledger.FEEDBACK.columns))
 
 
 # ========================================================================== the unit's feedback workbook
-
-
-def feedback_folder(book: OfficeBook, scheme: Scheme, period: Period) -> Path:
-    """<output folder>/<year><period>/反馈, beside the period's 表格 folder."""
-    from .generate import period_folder
-
-    return period_folder(book, scheme, period).parent / FOLDER
 
 
 def file_name(scheme: Scheme, period: Period, unit: Unit) -> str:
@@ -846,7 +838,7 @@ def write_feedback(book: OfficeBook, scheme: Scheme, results: Results, folder: P
                    period: str | None = None, progress: Progress | None = None) -> list[Path]:
     """One feedback workbook per unit in `folder` (default <output folder>/<year><period>/反馈); their paths."""
     p = scheme.period(period)
-    folder = Path(folder) if folder is not None else feedback_folder(book, scheme, p)
+    folder = Path(folder) if folder is not None else ledger.feedback_folder(book, scheme, p)
     a = analyse(scheme, results)
     codes = list(a.units.sort_values("rank").index)
     paths = []
@@ -875,5 +867,5 @@ def run_feedback(book: OfficeBook, period: str | None = None, progress: Progress
     scheme = load_scheme(book)
     results = score(scheme, read_inputs(book, scheme))
     p = scheme.period(period)
-    folder = feedback_folder(book, scheme, p)
+    folder = ledger.feedback_folder(book, scheme, p)
     return FeedbackResult(folder, write_feedback(book, scheme, results, folder, p.name, progress))

@@ -32,16 +32,14 @@ from typing import Callable
 
 import pandas as pd
 
-from .mail import (KEYRING_SERVICE, PASSWORD_ENV, MailError, cell_text, normalize_address, security_mode,
-                   setting_values, split_addresses, stored_password)
+from . import ledger
+from .mail import KEYRING_SERVICE, PASSWORD_ENV, MailError, cell_text, normalize_address, security_mode, setting_values, split_addresses, stored_password
 from .officebook import OfficeBook
 from .paths import safe_filename
 from .scheme import Scheme, load_scheme
 
 Progress = Callable[[int, int], None]
 
-LOG_SHEET = "收件记录"
-LOG_COLUMNS = ["收件时间", "发件人", "发件地址", "接收方代码", "主题", "附件", "保存为", "SHA256", "结果", "邮件编号", "读取时间"]
 STORED, DUPLICATE, UNKNOWN_SENDER, NOT_FORM, NO_ATTACHMENT, TOO_LARGE = (
     "已保存", "重复，未再保存", "未保存：发件人不在考评台账中", "未保存：不是表格文件", "无附件", "未保存：文件过大")
 IMAP_PASSWORD_ENV = "XLPLUGIN_IMAP_PASSWORD"
@@ -205,9 +203,9 @@ def _fetch(imap: imaplib.IMAP4, uids: list[bytes], what: str) -> dict[bytes, tup
 
 
 def read_log(book: OfficeBook) -> list[dict]:
-    if LOG_SHEET not in book.sheet_names():
+    if ledger.FETCH_LOG.name not in book.sheet_names():
         return []
-    return [{c: cell_text(r.get(c)) for c in LOG_COLUMNS} for r in book.read_sheet(LOG_SHEET).to_dict("records")]
+    return [{c: cell_text(r.get(c)) for c in list(ledger.FETCH_LOG.columns)} for r in book.read_sheet(ledger.FETCH_LOG.name).to_dict("records")]
 
 
 # ============================================================================================ the run
@@ -261,12 +259,11 @@ class FetchResult:
 def fetch(book: OfficeBook, *, progress: Progress | None = None, password: str | None = None,
           ssl_context: ssl.SSLContext | None = None, since: datetime | None = None) -> FetchResult:
     """Store the spreadsheet attachments of known senders' new messages in the submission folder."""
-    from .collect import submission_folder
 
     scheme = load_scheme(book)
     cfg = ImapConfig.from_book(book, scheme)
     senders = known_senders(scheme)
-    target = submission_folder(book, scheme)
+    target = ledger.submission_folder(book, scheme)
     result = FetchResult(target)
     log = read_log(book)
     # a message is done when it was read while its sender had the status it has now (known or not)
@@ -309,8 +306,8 @@ def fetch(book: OfficeBook, *, progress: Progress | None = None, password: str |
             pass
         if new_rows:
             result.rows = new_rows
-            frame = pd.DataFrame(log + new_rows, columns=LOG_COLUMNS)
-            book.write_sheets({LOG_SHEET: frame})
+            frame = pd.DataFrame(log + new_rows, columns=list(ledger.FETCH_LOG.columns))
+            book.write_sheets({ledger.FETCH_LOG.name: frame})
     return result
 
 
@@ -460,7 +457,7 @@ def cmd_fetch(args) -> int:
     for line in details[: args.show]:
         print(f"  · {line}")
     if len(details) > args.show:
-        print(f"  …… 另有 {len(details) - args.show} 条，见考评台账“{LOG_SHEET}”工作表。")
+        print(f"  …… 另有 {len(details) - args.show} 条，见考评台账“{ledger.FETCH_LOG.name}”工作表。")
     if result.stored:
         print(f"下一步：xlplugin collect {args.office}")
     return 0

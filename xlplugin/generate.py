@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from . import ledger
 from .forms import KINDS, SPECS
 from .forms.common import Recipient
 from .forms.evaluator_form import SelfReports
@@ -34,14 +35,6 @@ class GenerateResult:
         labels = {k: SPECS[k].folder for k in KINDS}
         parts = [f"{labels[k]} {self.counts[k]} 份" for k in KINDS if self.counts[k]]
         return f"已生成 {len(self.paths)} 份表格（{'，'.join(parts)}），位于：{self.folder}"
-
-
-def period_folder(book: OfficeBook, scheme: Scheme, period: Period) -> Path:
-    """Where the forms of a period go: <output folder>/<year><period>/表格."""
-    base = Path(scheme.settings.output_dir)
-    if not base.is_absolute():
-        base = book.folder / base
-    return base / f"{scheme.settings.year}{period.name}" / "表格"
 
 
 def plan(scheme: Scheme, period: Period, folder: Path, kinds: list[str] | None = None) -> list[Job]:
@@ -72,11 +65,11 @@ def _write_job(job: Job) -> Path:
 
 def self_reports(book: OfficeBook, period: Period) -> SelfReports:
     """The units' actual values, self scores and explanations from the collected marks (汇总数据), if any."""
-    from .collect import MARKS_SHEET
+    
 
-    if MARKS_SHEET not in book.sheet_names():
+    if ledger.MARKS.name not in book.sheet_names():
         return {}
-    marks = book.read_sheet(MARKS_SHEET)
+    marks = book.read_sheet(ledger.MARKS.name)
     items = {"实际完成值": "actual", "自评得分": "self_score", "情况说明": "explanation"}
     marks = marks[(marks["来源"] == "自评") & (marks["考评期"] == period.name) & marks["项目"].isin(list(items))]
     out: SelfReports = {}
@@ -111,7 +104,7 @@ def generate(book: OfficeBook, period: str | None = None, kinds: list[str] | Non
     """Validate the scheme and write the forms of `period` (default: the current period) for `kinds`."""
     scheme = load_scheme(book)
     p = scheme.period(period)
-    folder = period_folder(book, scheme, p)
+    folder = ledger.forms_folder(book, scheme, p)
     jobs = plan(scheme, p, folder, kinds)
     reports = self_reports(book, p) if any(j.kind == "evaluator" for j in jobs) else None
     paths = write_forms(scheme, p, jobs, progress, workers, reports)

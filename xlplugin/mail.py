@@ -43,6 +43,7 @@ from typing import Callable
 
 import pandas as pd
 
+from . import ledger
 from .forms import SPECS
 from .forms.common import Recipient
 from .officebook import OfficeBook
@@ -52,14 +53,10 @@ from .templating import render
 Progress = Callable[[int, int], None]
 
 WHAT = {"forms": "表格", "feedback": "反馈"}
-LOG_SHEET = "发送记录"
-LOG_COLUMNS = ["内容", "考评期", "接收方类型", "接收方代码", "接收方名称", "电子邮箱", "文件", "SHA256", "时间", "结果",
-               "说明", "邮件编号"]
 SENT, FAILED, UNKNOWN, NO_ADDRESS, BAD_ADDRESS, SENDING = "已发送", "失败", "结果不明", "无邮箱地址", "邮箱地址无效", "发送中"
 PASSWORD_ENV = "XLPLUGIN_SMTP_PASSWORD"
 KEYRING_SERVICE = "xlplugin-smtp"
 JOURNAL_NAME = "发送日志.jsonl"
-MAIL_FOLDER = "邮件"
 XLSX_TYPE = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 SECURITY = {"无": "none", "": "none", "NONE": "none", "STARTTLS": "starttls", "TLS": "starttls", "SSL": "ssl",
             "SSL/TLS": "ssl"}
@@ -192,31 +189,24 @@ def period_label(scheme: Scheme, period: Period) -> str:
     return f"{scheme.settings.year}{period.name}"
 
 
-def mail_folder(book: OfficeBook, scheme: Scheme, period: Period) -> Path:
-    """<output folder>/<year><period>/邮件: the send journal and the dry-run previews."""
-    from .generate import period_folder
-
-    return period_folder(book, scheme, period).parent / MAIL_FOLDER
-
-
 def plan_messages(book: OfficeBook, scheme: Scheme, period: Period, what: str,
                   kinds: list[str] | None = None) -> list[Outgoing]:
     """Every message of `what` for `period`, in the order of the workbook (units, departments, groups, leaders)."""
     label = period_label(scheme, period)
     if what == "forms":
-        from .generate import period_folder, plan
+        from .generate import plan
 
         out: dict[tuple[str, str], Outgoing] = {}
-        for job in plan(scheme, period, period_folder(book, scheme, period), kinds):
+        for job in plan(scheme, period, ledger.forms_folder(book, scheme, period), kinds):
             o = out.setdefault((job.kind, job.recipient.code),
                                Outgoing(what, label, job.kind, job.recipient, [], []))
             o.files.append(job.path)
             o.labels.append(SPECS[job.kind].label)
         return list(out.values())
     if what == "feedback":
-        from .feedback import feedback_folder, file_name
+        from .feedback import file_name
 
-        folder = feedback_folder(book, scheme, period)
+        folder = ledger.feedback_folder(book, scheme, period)
         return [Outgoing(what, label, "unit", Recipient("unit", u.code, u.name, u.email, u.contact),
                          [folder / file_name(scheme, period, u)], ["绩效考评结果反馈表"])
                 for u in scheme.units if not kinds or "unit" in kinds]
@@ -301,10 +291,10 @@ class SendLog:
         self.journal = journal
         self.rows: dict[str, dict] = {}  # attempt id (the Message-ID, or a made-up one) -> row, in first-seen order
         self.changed = False
-        if LOG_SHEET in book.sheet_names():
-            frame = book.read_sheet(LOG_SHEET)
+        if ledger.SEND_LOG.name in book.sheet_names():
+            frame = book.read_sheet(ledger.SEND_LOG.name)
             for rec in frame.to_dict("records"):
-                row = {c: cell_text(rec.get(c)) for c in LOG_COLUMNS}
+                row = {c: cell_text(rec.get(c)) for c in list(ledger.SEND_LOG.columns)}
                 self.rows[row_id(row)] = row
         if journal.exists():
             with open(journal, encoding="utf-8") as fh:
@@ -315,7 +305,7 @@ class SendLog:
                         continue
                     ident = entry.pop("id", None)
                     if ident:
-                        row = {c: entry.get(c, "") for c in LOG_COLUMNS}
+                        row = {c: entry.get(c, "") for c in list(ledger.SEND_LOG.columns)}
                         if ident not in self.rows or self._settled(self.rows[ident]) != self._settled(row):
                             self.changed = True  # the sheet lacks what the journal knows (a crashed run)
                         self.rows[ident] = row
@@ -326,7 +316,7 @@ class SendLog:
 
     def record(self, ident: str, row: dict) -> None:
         """Append to the journal and make it durable before returning: the caller relies on it."""
-        self.rows[ident] = {c: row.get(c, "") for c in LOG_COLUMNS}
+        self.rows[ident] = {c: row.get(c, "") for c in list(ledger.SEND_LOG.columns)}
         self.changed = True
         self.journal.parent.mkdir(parents=True, exist_ok=True)
         with open(self.journal, "a", encoding="utf-8") as fh:
@@ -353,11 +343,11 @@ class SendLog:
 
     def frame(self) -> pd.DataFrame:
         rows = [self._settled(r) for r in self.rows.values()]
-        return pd.DataFrame(rows, columns=LOG_COLUMNS)
+        return pd.DataFrame(rows, columns=list(ledger.SEND_LOG.columns))
 
     def save(self) -> None:
         if self.changed:
-            self.book.write_sheets({LOG_SHEET: self.frame()})
+            self.book.write_sheets({ledger.SEND_LOG.name: self.frame()})
             self.changed = False
 
 
@@ -656,7 +646,7 @@ def send(book: OfficeBook, what: str, period: str | None = None, *, dry_run: boo
     scheme = load_scheme(book)
     p = scheme.period(period)
     cfg = SmtpConfig.from_book(book, scheme)
-    folder = mail_folder(book, scheme, p)
+    folder = ledger.mail_folder(book, scheme, p)
     result = SendResult(what, period_label(scheme, p), dry_run, folder)
     messages = plan_messages(book, scheme, p, what, kinds)
     result.total = len(messages)
@@ -723,7 +713,7 @@ def send(book: OfficeBook, what: str, period: str | None = None, *, dry_run: boo
         try:
             log.save()
         except (PermissionError, OSError) as e:  # e.g. the workbook is open elsewhere: the journal keeps the record
-            result.log_error = (f"发送情况未能写入考评台账“{LOG_SHEET}”工作表（{type(e).__name__}：{e}）；"
+            result.log_error = (f"发送情况未能写入考评台账“{ledger.SEND_LOG.name}”工作表（{type(e).__name__}：{e}）；"
                                 f"记录保存在 {log.journal}，下次运行时会补写。")
     return result
 
@@ -826,9 +816,9 @@ def cmd_send(args) -> int:
     for line in details[: args.show]:
         print(f"  · {line}")
     if len(details) > args.show:
-        print(f"  …… 另有 {len(details) - args.show} 条，见考评台账“{LOG_SHEET}”工作表。")
+        print(f"  …… 另有 {len(details) - args.show} 条，见考评台账“{ledger.SEND_LOG.name}”工作表。")
     if not result.dry_run and (result.sent or result.failed or result.unknown):
-        print(f"发送情况已记入考评台账“{LOG_SHEET}”工作表。")
+        print(f"发送情况已记入考评台账“{ledger.SEND_LOG.name}”工作表。")
     return 0 if result.ok else 1
 
 
@@ -876,7 +866,7 @@ def ribbon_send(ui, what: str) -> None:
     if lines:
         text += "\n\n" + "\n".join(f"· {line}" for line in lines[:12])
         if len(lines) > 12:
-            text += f"\n…… 另有 {len(lines) - 12} 条，见“{LOG_SHEET}”工作表。"
+            text += f"\n…… 另有 {len(lines) - 12} 条，见“{ledger.SEND_LOG.name}”工作表。"
     if result.sent or result.failed or result.unknown or result.no_address or result.bad_address:
-        ui.activate(LOG_SHEET)
+        ui.activate(ledger.SEND_LOG.name)
     ui.alert(text, critical=not result.ok)

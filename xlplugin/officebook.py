@@ -10,14 +10,15 @@ found in a row can be reported as "第 N 行".
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
 import pandas as pd
+
+from .files import backup, write_atomically
+from .ledger import BACKUP_FOLDER
+from .values import clean_cell
 
 
 @dataclass(frozen=True)
@@ -50,25 +51,18 @@ def table_from_rows(rows: list[list]) -> pd.DataFrame:
     """
     if not rows:
         return pd.DataFrame()
-    header = [_clean(h) for h in rows[0]]
+    header = [clean_cell(h) for h in rows[0]]
     width = len(header)
     while width and header[width - 1] is None:
         width -= 1
     header = [h if h is not None else f"列{i + 1}" for i, h in enumerate(header[:width])]
     body, index = [], []
     for excel_row, row in enumerate(rows[1:], start=2):
-        cells = [_clean(v) for v in list(row[:width]) + [None] * (width - len(row))]
+        cells = [clean_cell(v) for v in list(row[:width]) + [None] * (width - len(row))]
         if any(c is not None for c in cells):
             body.append(cells)
             index.append(excel_row)
     return pd.DataFrame(body, columns=header, index=pd.Index(index, name="行"), dtype=object)
-
-
-def _clean(value):
-    if isinstance(value, str):
-        value = value.strip()
-        return value or None
-    return value
 
 
 class FileOfficeBook:
@@ -118,7 +112,8 @@ class FileOfficeBook:
             write_frame(ws, frame)
             if charts and name in charts:
                 add_column_chart(ws, frame, charts[name])
-        save_atomically(wb, self.path, backup=True)
+        backup(self.path, BACKUP_FOLDER)
+        write_atomically(self.path, wb.save)
         self._workbook = None
 
 
@@ -138,26 +133,3 @@ def add_column_chart(ws, frame: pd.DataFrame, spec: ChartSpec) -> None:
         chart.add_data(Reference(ws, min_col=c, min_row=1, max_row=rows + 1), titles_from_data=True)
     chart.set_categories(Reference(ws, min_col=1, min_row=2, max_row=rows + 1))
     ws.add_chart(chart, f"{get_column_letter(len(frame.columns) + 2)}2")
-
-
-def save_atomically(workbook, path: Path, backup: bool) -> Path | None:
-    """Save an openpyxl workbook to `path` through a temp file and os.replace; optionally back up first."""
-    path = Path(path)
-    backup_path = None
-    if backup and path.exists():
-        backup_dir = path.parent / "备份"
-        backup_dir.mkdir(exist_ok=True)
-        stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
-        backup_path = backup_dir / f"{path.stem}.{stamp}{path.suffix}"
-        shutil.copy2(path, backup_path)
-    fd, tmp = tempfile.mkstemp(prefix=".~", suffix=path.suffix, dir=path.parent)
-    os.close(fd)
-    try:
-        workbook.save(tmp)
-        with open(tmp, "rb") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return backup_path

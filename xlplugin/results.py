@@ -10,17 +10,12 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .collect import MARKS_SHEET
+from . import ledger
 from .feedback import feedback_sheet
 from .officebook import ChartSpec, OfficeBook
 from .scheme import Scheme, load_scheme
 from .scoring import Inputs, Results, score
 
-OFFICE_SCORES, BONUS_SHEET, VETO_SHEET = "绩效办评分", "加分审定", "一票否决"
-BONUS_COLUMNS = ["单位代码", "单位名称", "申报项", "加分类型", "事项名称", "申报分值", "佐证材料", "核定分值", "审定意见"]
-VETO_COLUMNS = ["单位代码", "单位名称", "事由", "审定文号"]
-RANKING, DETAIL, INDICATOR_DETAIL, DISTRIBUTION, FEEDBACK = "总排名", "得分明细", "指标得分", "等次分布", "反馈"
-CATEGORY_PREFIX = "排名-"
 MARK_NAMES = {"单位代码": "unit", "考评期": "period", "来源": "source", "指标代码": "indicator", "评价者": "rater",
               "项目": "item", "值": "value"}
 
@@ -36,14 +31,14 @@ def _sheet(book: OfficeBook, name: str, columns: list[str]) -> pd.DataFrame:
 
 
 def read_inputs(book: OfficeBook, scheme: Scheme) -> Inputs:
-    marks = _sheet(book, MARKS_SHEET, list(MARK_NAMES)).rename(columns=MARK_NAMES)
-    office = _sheet(book, OFFICE_SCORES, ["单位代码", "考评期"])
+    marks = _sheet(book, ledger.MARKS.name, list(MARK_NAMES)).rename(columns=MARK_NAMES)
+    office = _sheet(book, ledger.OFFICE_SCORES.name, ["单位代码", "考评期"])
     direct = [c.name for c in scheme.components if c.method == "直接评分" and c.name in office.columns]
     office_long = office.melt(id_vars=["单位代码", "考评期"], value_vars=direct, var_name="component", value_name="score") \
         .rename(columns={"单位代码": "unit", "考评期": "period"}) if direct else None
-    bonus = _sheet(book, BONUS_SHEET, BONUS_COLUMNS)
+    bonus = _sheet(book, ledger.BONUS.name, list(ledger.BONUS.columns))
     bonus = pd.DataFrame({"unit": bonus["单位代码"], "kind": bonus["加分类型"], "points": bonus["核定分值"]})
-    veto = _sheet(book, VETO_SHEET, VETO_COLUMNS)
+    veto = _sheet(book, ledger.VETO.name, list(ledger.VETO.columns))
     inputs = Inputs(marks=marks[list(MARK_NAMES.values())], bonus=bonus.dropna(subset=["unit"]),
                     vetoes=frozenset(str(u) for u in veto["单位代码"].dropna()))
     if office_long is not None:
@@ -60,7 +55,7 @@ def bonus_claims(scheme: Scheme, marks: pd.DataFrame, previous: pd.DataFrame | N
         items = dict(zip(g["项目"], g["值"]))
         rows.append([unit, names.get(unit), claim, items.get("加分类型"), items.get("事项名称"), items.get("申报分值"),
                      items.get("佐证材料"), None, None])
-    out = pd.DataFrame(rows, columns=BONUS_COLUMNS)
+    out = pd.DataFrame(rows, columns=list(ledger.BONUS.columns))
     if previous is not None and len(previous):
         kept = previous.set_index(["单位代码", "申报项"])[["核定分值", "审定意见"]]
         key = list(zip(out["单位代码"], out["申报项"]))
@@ -75,7 +70,7 @@ class ScoreResult:
     sheets: dict[str, pd.DataFrame]
 
     def top(self, n: int = 10) -> pd.DataFrame:
-        return self.sheets[RANKING].head(n)
+        return self.sheets[ledger.RANKING.name].head(n)
 
 
 def result_sheets(scheme: Scheme, r: Results) -> dict[str, pd.DataFrame]:
@@ -90,10 +85,10 @@ def result_sheets(scheme: Scheme, r: Results) -> dict[str, pd.DataFrame]:
         "按分数等次": u["grade_by_score"], "一票否决": u["veto"].map({True: "是", False: None}), "等次": u["grade"],
         "优秀比例(%)": u["quota_pct"], "在编人数": u["staff"], "可评优秀人数": u["quota_staff"],
     })
-    sheets = {RANKING: ranking}
+    sheets = {ledger.RANKING.name: ranking}
     for category in scheme.categories:
         part = ranking[ranking["类别"] == category].sort_values(["类别排名", "单位代码"])
-        sheets[f"{CATEGORY_PREFIX}{category}"[:31]] = part.drop(columns=["总排名"])
+        sheets[f"{ledger.CATEGORY_PREFIX}{category}"[:31]] = part.drop(columns=["总排名"])
 
     c = r.components
     # several periods: each component as the period-weighted mean, so the columns add up to 加权合计
@@ -109,10 +104,10 @@ def result_sheets(scheme: Scheme, r: Results) -> dict[str, pd.DataFrame]:
     detail["加权合计"] = totals["total"].round(2)
     detail["加分"] = totals["bonus"].round(2)
     detail["总分"] = totals["final"].round(2)
-    sheets[DETAIL] = detail.reset_index().rename(columns={"unit": "单位代码"}).sort_values("单位代码")
+    sheets[ledger.DETAIL.name] = detail.reset_index().rename(columns={"unit": "单位代码"}).sort_values("单位代码")
 
     i = r.indicators
-    sheets[INDICATOR_DETAIL] = pd.DataFrame({
+    sheets[ledger.INDICATOR_SCORES.name] = pd.DataFrame({
         "单位代码": i["unit"], "考评期": i["period"], "指标代码": i["indicator"], "类型": i["kind"], "分值": i["max"],
         "自评得分": i["self_score"], "考评得分": i["evaluator_score"], "弄虚作假": i["falsified"].map({True: "是", False: None}),
         "得分": i["score"].round(4), "失分": i["lost"].round(4), "扣分原因": i["reason"],
@@ -120,8 +115,8 @@ def result_sheets(scheme: Scheme, r: Results) -> dict[str, pd.DataFrame]:
     dist = u.pivot_table(index="grade", columns="category", values="unit", aggfunc="count", fill_value=0)
     dist = dist.reindex(index=[g.name for g in scheme.grades], columns=scheme.categories, fill_value=0)
     dist["合计"] = dist.sum(axis=1)
-    sheets[DISTRIBUTION] = dist.reset_index().rename(columns={"grade": "等次"})
-    sheets[FEEDBACK] = feedback_sheet(scheme, r)
+    sheets[ledger.DISTRIBUTION.name] = dist.reset_index().rename(columns={"grade": "等次"})
+    sheets[ledger.FEEDBACK.name] = feedback_sheet(scheme, r)
     return sheets
 
 
@@ -131,5 +126,5 @@ def run_score(book: OfficeBook, write: bool = True) -> ScoreResult:
     results = score(scheme, inputs)
     sheets = result_sheets(scheme, results)
     if write:
-        book.write_sheets(sheets, charts={DISTRIBUTION: ChartSpec("各类别等次分布", "单位数", skip=("合计",))})
+        book.write_sheets(sheets, charts={ledger.DISTRIBUTION.name: ChartSpec("各类别等次分布", "单位数", skip=("合计",))})
     return ScoreResult(results, sheets)

@@ -14,26 +14,9 @@ from functools import cached_property
 
 import pandas as pd
 
+from . import ledger
 from .officebook import OfficeBook
-
-# The office workbook's sheets and their columns, in order. The first column of each is its key.
-SHEETS: dict[str, list[str]] = {
-    "设置": ["项目", "值", "说明"],
-    "单位": ["单位代码", "单位名称", "类别", "电子邮箱", "联系人", "在编人数"],
-    "考评部门": ["部门代码", "部门名称", "电子邮箱", "联系人"],
-    "指标": ["指标代码", "考评维度", "考评层面", "考评要点", "指标名称", "分值", "计量单位", "目标值",
-           "评分说明", "考评部门", "适用范围", "类型", "承担方式", "佐证要求"],
-    "考评方案": ["组成部分", "权重(%)", "来源", "指标类型", "计分方式", "跨期计算", "说明"],
-    "考评期": ["考评期", "阶段", "权重(%)", "截止日期"],
-    "等次": ["等次", "最低分", "优秀比例(%)"],
-    "评议": ["评议等次", "分值"],
-    "评议组": ["评议组代码", "评议组名称", "电子邮箱", "联系人", "评议范围"],
-    "领导": ["领导代码", "姓名", "职务", "类别", "权重(%)", "分管单位", "电子邮箱"],
-    "排名分值": ["名次", "分值"],
-    "加分": ["加分类型", "单项上限", "说明"],
-}
-# Columns that may be left out of a sheet altogether (everything else is required).
-OPTIONAL_COLUMNS = {"跨期计算", "说明", "联系人", "电子邮箱", "承担方式", "佐证要求", "计量单位", "职务", "截止日期", "在编人数"}
+from .values import cell_text
 
 SETTING_KEYS = ["考评机关", "年度", "当前考评期", "基本分", "提交文件夹", "输出文件夹", "截止日期", "加分上限",
                 "总分上限", "缺少考评得分时",
@@ -225,7 +208,7 @@ class Scheme:
             if p.name == name:
                 return p
         known = "、".join(p.name for p in self.periods)
-        raise SchemeError([Problem("考评期", None, f"没有名为“{name}”的考评期（已有：{known}）。")])
+        raise SchemeError([Problem(ledger.PERIODS.name, None, f"没有名为“{name}”的考评期（已有：{known}）。")])
 
 
 def indicators_by_unit(units, indicators) -> dict[str, tuple[Indicator, ...]]:
@@ -268,14 +251,7 @@ class SchemeError(Exception):
 # ---------------------------------------------------------------------------------------------- reading
 
 
-def _text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, (datetime, date)):
-        return value.strftime("%Y-%m-%d")
-    return str(value).strip()
+_text = cell_text
 
 
 def _split(value) -> tuple[str, ...]:
@@ -294,12 +270,13 @@ class _Reader:
         self.problems.append(Problem(sheet, row, message))
 
     def sheet(self, name: str) -> pd.DataFrame:
-        columns = SHEETS[name]
+        spec = ledger.scheme_sheet(name)
+        columns = list(spec.columns)
         if name not in self.names:
             self.problem(name, None, f"缺少工作表“{name}”，应包含列：{'、'.join(columns)}。")
             return pd.DataFrame(columns=columns)
         frame = self.book.read_sheet(name)
-        missing = [c for c in columns if c not in frame.columns and c not in OPTIONAL_COLUMNS]
+        missing = [c for c in columns if c not in frame.columns and c not in spec.optional]
         for c in missing:
             self.problem(name, 1, f"缺少必填列“{c}”（第 1 行为表头）。")
         for c in columns:
@@ -370,7 +347,7 @@ def load_scheme(book: OfficeBook) -> Scheme:
 
 
 def _settings(r: _Reader) -> Settings | None:
-    frame = r.sheet("设置")
+    frame = r.sheet(ledger.SETTINGS.name)
     values: dict[str, object] = {}
     rows: dict[str, int] = {}
     for row, rec in frame.iterrows():
@@ -380,20 +357,20 @@ def _settings(r: _Reader) -> Settings | None:
             rows[key] = row
     for key in REQUIRED_SETTINGS:
         if _text(values.get(key)) == "":
-            r.problem("设置", rows.get(key), f"缺少设置项“{key}”的值。")
-    if any(p.sheet == "设置" for p in r.problems):
+            r.problem(ledger.SETTINGS.name, rows.get(key), f"缺少设置项“{key}”的值。")
+    if any(p.sheet == ledger.SETTINGS.name for p in r.problems):
         return None
-    year = r.number("设置", rows["年度"], "年度", values["年度"])
-    base = r.number("设置", rows["基本分"], "基本分", values["基本分"], minimum=1)
-    bonus_cap = r.number("设置", rows.get("加分上限", 0), "加分上限", values.get("加分上限"), required=False, minimum=0)
-    port = r.number("设置", rows.get("SMTP端口", 0), "SMTP端口", values.get("SMTP端口"), required=False) or 25
-    total_cap = r.number("设置", rows.get("总分上限", 0), "总分上限", values.get("总分上限"), required=False)
+    year = r.number(ledger.SETTINGS.name, rows["年度"], "年度", values["年度"])
+    base = r.number(ledger.SETTINGS.name, rows["基本分"], "基本分", values["基本分"], minimum=1)
+    bonus_cap = r.number(ledger.SETTINGS.name, rows.get("加分上限", 0), "加分上限", values.get("加分上限"), required=False, minimum=0)
+    port = r.number(ledger.SETTINGS.name, rows.get("SMTP端口", 0), "SMTP端口", values.get("SMTP端口"), required=False) or 25
+    total_cap = r.number(ledger.SETTINGS.name, rows.get("总分上限", 0), "总分上限", values.get("总分上限"), required=False)
     missing = _text(values.get("缺少考评得分时")) or "采用自评得分"
     if missing not in ("采用自评得分", "记零分"):
-        r.problem("设置", rows.get("缺少考评得分时"), "“缺少考评得分时”应为“采用自评得分”或“记零分”。")
+        r.problem(ledger.SETTINGS.name, rows.get("缺少考评得分时"), "“缺少考评得分时”应为“采用自评得分”或“记零分”。")
     key = _text(values["签名密钥"])
     if len(key) < 16:
-        r.problem("设置", rows["签名密钥"], "签名密钥太短（至少 16 个字符）；可删除此行后重新运行 xlplugin init 生成。")
+        r.problem(ledger.SETTINGS.name, rows["签名密钥"], "签名密钥太短（至少 16 个字符）；可删除此行后重新运行 xlplugin init 生成。")
     return Settings(
         office=_text(values["考评机关"]), year=int(year or 0), period=_text(values["当前考评期"]),
         base=base or 100.0, submit_dir=_text(values.get("提交文件夹")) or "提交",
@@ -407,34 +384,34 @@ def _settings(r: _Reader) -> Settings | None:
 
 def _units(r: _Reader) -> list[Unit]:
     units = []
-    for row, rec in r.sheet("单位").iterrows():
-        code = r.required_text("单位", row, "单位代码", rec["单位代码"])
-        name = r.required_text("单位", row, "单位名称", rec["单位名称"])
+    for row, rec in r.sheet(ledger.UNITS.name).iterrows():
+        code = r.required_text(ledger.UNITS.name, row, "单位代码", rec["单位代码"])
+        name = r.required_text(ledger.UNITS.name, row, "单位名称", rec["单位名称"])
         category = _text(rec["类别"])
         if not category:
-            r.problem("单位", row, f"单位“{name or code}”没有填写类别。")
-        staff = r.number("单位", row, "在编人数", rec["在编人数"], required=False, minimum=0)
+            r.problem(ledger.UNITS.name, row, f"单位“{name or code}”没有填写类别。")
+        staff = r.number(ledger.UNITS.name, row, "在编人数", rec["在编人数"], required=False, minimum=0)
         units.append(Unit(code, name, category, _text(rec["电子邮箱"]) or None, _text(rec["联系人"]) or None,
                           int(staff) if staff is not None else None, row))
-    r.unique("单位", "单位代码", [(u.code, u.row) for u in units])
-    r.unique("单位", "单位名称", [(u.name, u.row) for u in units])
+    r.unique(ledger.UNITS.name, "单位代码", [(u.code, u.row) for u in units])
+    r.unique(ledger.UNITS.name, "单位名称", [(u.name, u.row) for u in units])
     return units
 
 
 def _evaluators(r: _Reader) -> list[Evaluator]:
     out = []
-    for row, rec in r.sheet("考评部门").iterrows():
-        out.append(Evaluator(r.required_text("考评部门", row, "部门代码", rec["部门代码"]),
-                             r.required_text("考评部门", row, "部门名称", rec["部门名称"]),
+    for row, rec in r.sheet(ledger.EVALUATORS.name).iterrows():
+        out.append(Evaluator(r.required_text(ledger.EVALUATORS.name, row, "部门代码", rec["部门代码"]),
+                             r.required_text(ledger.EVALUATORS.name, row, "部门名称", rec["部门名称"]),
                              _text(rec["电子邮箱"]) or None, _text(rec["联系人"]) or None, row))
-    r.unique("考评部门", "部门代码", [(e.code, e.row) for e in out])
-    r.unique("考评部门", "部门名称", [(e.name, e.row) for e in out])
+    r.unique(ledger.EVALUATORS.name, "部门代码", [(e.code, e.row) for e in out])
+    r.unique(ledger.EVALUATORS.name, "部门名称", [(e.name, e.row) for e in out])
     return out
 
 
 def _indicators(r: _Reader, evaluator_names: set[str], unit_codes: set[str], categories: set[str]) -> list[Indicator]:
     out = []
-    sheet = "指标"
+    sheet = ledger.INDICATORS.name
     for row, rec in r.sheet(sheet).iterrows():
         code = r.required_text(sheet, row, "指标代码", rec["指标代码"])
         name = r.required_text(sheet, row, "指标名称", rec["指标名称"])
@@ -472,7 +449,7 @@ def _check_unit_totals(r: _Reader, base: float, units: list[Unit], indicators: l
     for unit in units:
         total = sum(i.max for i in applicable[unit.code])
         if abs(total - base) > 1e-6:
-            r.problem("单位", unit.row, f"单位“{unit.name}”适用指标的分值合计为 {total:g}，应等于基本分 {base:g}。")
+            r.problem(ledger.UNITS.name, unit.row, f"单位“{unit.name}”适用指标的分值合计为 {total:g}，应等于基本分 {base:g}。")
 
 
 def _check_rank_table(r: _Reader, leaders: list[Leader], units: list[Unit], rank_points: dict[int, float]) -> None:
@@ -480,7 +457,7 @@ def _check_rank_table(r: _Reader, leaders: list[Leader], units: list[Unit], rank
     for leader in leaders:
         n = sum(1 for u in units if leader.oversees_unit(u))
         if n > len(rank_points):
-            r.problem("领导", leader.row, f"领导“{leader.name}”分管 {n} 个单位，但“排名分值”表只设定了 "
+            r.problem(ledger.LEADERS.name, leader.row, f"领导“{leader.name}”分管 {n} 个单位，但“排名分值”表只设定了 "
                                           f"{len(rank_points)} 个名次的分值。")
 
 
@@ -493,7 +470,7 @@ def _weights_total(r: _Reader, sheet: str, rows: list[tuple[float | None, int]])
 
 def _components(r: _Reader) -> list[Component]:
     out = []
-    sheet = "考评方案"
+    sheet = ledger.COMPONENTS.name
     for row, rec in r.sheet(sheet).iterrows():
         name = r.required_text(sheet, row, "组成部分", rec["组成部分"])
         weight = r.number(sheet, row, "权重(%)", rec["权重(%)"], minimum=0)
@@ -519,7 +496,7 @@ def _components(r: _Reader) -> list[Component]:
 
 def _periods(r: _Reader, settings: Settings | None) -> list[Period]:
     out = []
-    sheet = "考评期"
+    sheet = ledger.PERIODS.name
     for row, rec in r.sheet(sheet).iterrows():
         name = r.required_text(sheet, row, "考评期", rec["考评期"])
         stage = _text(rec["阶段"])
@@ -532,13 +509,13 @@ def _periods(r: _Reader, settings: Settings | None) -> list[Period]:
     r.unique(sheet, "考评期", [(p.name, p.row) for p in out])
     _weights_total(r, sheet, [(p.weight, p.row) for p in out])
     if settings and out and settings.period not in {p.name for p in out}:
-        r.problem("设置", None, f"当前考评期“{settings.period}”不在“考评期”表中。")
+        r.problem(ledger.SETTINGS.name, None, f"当前考评期“{settings.period}”不在“考评期”表中。")
     return out
 
 
 def _grades(r: _Reader) -> list[Grade]:
     out = []
-    sheet = "等次"
+    sheet = ledger.GRADES.name
     for row, rec in r.sheet(sheet).iterrows():
         name = r.required_text(sheet, row, "等次", rec["等次"])
         lower = r.number(sheet, row, "最低分", rec["最低分"], minimum=0)
@@ -558,7 +535,7 @@ def _grades(r: _Reader) -> list[Grade]:
 
 def _rater_grades(r: _Reader) -> dict[str, float]:
     out: dict[str, float] = {}
-    sheet = "评议"
+    sheet = ledger.RATER_GRADES.name
     rows = []
     for row, rec in r.sheet(sheet).iterrows():
         name = r.required_text(sheet, row, "评议等次", rec["评议等次"])
@@ -573,7 +550,7 @@ def _rater_grades(r: _Reader) -> dict[str, float]:
 
 def _rater_groups(r: _Reader, unit_codes: set[str], categories: set[str]) -> list[RaterGroup]:
     out = []
-    sheet = "评议组"
+    sheet = ledger.RATER_GROUPS.name
     for row, rec in r.sheet(sheet).iterrows():
         scope = _split(rec["评议范围"]) or (ALL,)
         for token in scope:
@@ -588,7 +565,7 @@ def _rater_groups(r: _Reader, unit_codes: set[str], categories: set[str]) -> lis
 
 def _leaders(r: _Reader, unit_codes: set[str]) -> list[Leader]:
     out = []
-    sheet = "领导"
+    sheet = ledger.LEADERS.name
     for row, rec in r.sheet(sheet).iterrows():
         code = r.required_text(sheet, row, "领导代码", rec["领导代码"])
         name = r.required_text(sheet, row, "姓名", rec["姓名"])
@@ -607,7 +584,7 @@ def _leaders(r: _Reader, unit_codes: set[str]) -> list[Leader]:
 
 def _rank_points(r: _Reader) -> dict[int, float]:
     out: dict[int, float] = {}
-    sheet = "排名分值"
+    sheet = ledger.RANK_POINTS.name
     for row, rec in r.sheet(sheet).iterrows():
         rank = r.number(sheet, row, "名次", rec["名次"], minimum=1)
         points = r.number(sheet, row, "分值", rec["分值"], minimum=0)
@@ -625,7 +602,7 @@ def _rank_points(r: _Reader) -> dict[int, float]:
 
 def _bonus(r: _Reader) -> list[BonusKind]:
     out = []
-    sheet = "加分"
+    sheet = ledger.BONUS_KINDS.name
     for row, rec in r.sheet(sheet).iterrows():
         name = r.required_text(sheet, row, "加分类型", rec["加分类型"])
         cap = r.number(sheet, row, "单项上限", rec["单项上限"], minimum=0)

@@ -1,12 +1,13 @@
 """How the tool lays out a table sheet in the office workbook (openpyxl): one look for every sheet it owns."""
 from __future__ import annotations
 
-import math
 from datetime import date, datetime
 
 import pandas as pd
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
+
+from .values import storable
 
 HEADER_FONT = Font(name="等线", bold=True, color="FFFFFF")
 HEADER_FILL = PatternFill("solid", fgColor="305496")
@@ -21,22 +22,9 @@ def display_width(value, cjk: float = 2.0) -> float:
     return sum(cjk if ord(ch) > 0x2E80 else 1 for ch in text)
 
 
-def safe_value(value):
-    """A cell value as it should be stored: NaN as empty, everything else unchanged."""
-    if value is None:
-        return None
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    if value is pd.NaT:
-        return None
-    if isinstance(value, pd.Timestamp):
-        return value.to_pydatetime()
-    return value
-
-
 def set_text_or_value(cell, value) -> None:
     """Write a value; text always stays text, even '=…' from an untrusted source (no formula injection)."""
-    value = safe_value(value)
+    value = storable(value)
     cell.value = value
     if isinstance(value, str):
         cell.data_type = "s"
@@ -51,7 +39,7 @@ def write_frame(ws, frame: pd.DataFrame, widths: dict[str, float] | None = None)
     last_row = 1
     for last_row, row in enumerate(frame.itertuples(index=False, name=None), start=2):
         for col, value in enumerate(row, start=1):
-            if safe_value(value) is not None:
+            if storable(value) is not None:
                 set_text_or_value(ws.cell(last_row, col), value)
     for col, name in enumerate(columns, start=1):
         cell = ws.cell(1, col)

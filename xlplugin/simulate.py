@@ -12,6 +12,7 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 
+from . import ledger
 from .forms import evaluator_form, leader_form, rater_form, unit_form
 from .forms.layout import Field, Grid
 from .forms.reader import FormFile, is_data_row, read_meta
@@ -229,21 +230,21 @@ def simulate_returns(scheme: Scheme, forms: list[Path], folder: Path, rng: rando
 def simulate_office(book, scheme: Scheme, rng: random.Random) -> list[str]:
     """Play the performance office between collect and score: enter its own component scores, approve
     the bonus claims that carry evidence, record one veto. Returns what was done, in Chinese."""
-    from .results import BONUS_SHEET, OFFICE_SCORES, VETO_COLUMNS, VETO_SHEET
+    
 
-    office = book.read_sheet(OFFICE_SCORES)
+    office = book.read_sheet(ledger.OFFICE_SCORES.name)
     direct = [c for c in office.columns if c not in ("单位代码", "单位名称", "考评期")]
     for column in direct:
         office[column] = [round(rng.uniform(78, 98), 1) for _ in range(len(office))]
-    claims = book.read_sheet(BONUS_SHEET)
+    claims = book.read_sheet(ledger.BONUS.name)
     caps = {b.name: b.cap for b in scheme.bonus_kinds}
     approved = claims["佐证材料"].notna() & claims["加分类型"].isin(list(caps))
     claims["核定分值"] = [min(float(p), caps[k]) if ok else 0 for p, k, ok in
                       zip(claims["申报分值"].fillna(0), claims["加分类型"], approved)]
     claims["审定意见"] = ["同意" if ok else "无佐证材料，不予加分" for ok in approved]
     unit = rng.choice(scheme.units)
-    veto = pd.DataFrame([[unit.code, unit.name, "班子成员严重违纪被查处", "市绩效委〔2027〕1号"]], columns=VETO_COLUMNS)
-    book.write_sheets({OFFICE_SCORES: office, BONUS_SHEET: claims, VETO_SHEET: veto})
+    veto = pd.DataFrame([[unit.code, unit.name, "班子成员严重违纪被查处", "市绩效委〔2027〕1号"]], columns=list(ledger.VETO.columns))
+    book.write_sheets({ledger.OFFICE_SCORES.name: office, ledger.BONUS.name: claims, ledger.VETO.name: veto})
     return [f"录入绩效办直接评分：{'、'.join(direct)}（{len(office)} 行）",
             f"审定加分申报 {len(claims)} 项，其中同意 {int(approved.sum())} 项",
             f"{unit.name}：一票否决（{veto.iloc[0]['事由']}），等次降一级"]

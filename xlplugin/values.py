@@ -1,4 +1,9 @@
-"""Turning what a clerk typed into a number: normalise what is unambiguous, refuse what is not."""
+"""Cell values, once: what a clerk typed as a number or text, and any value as a spreadsheet cell or as text.
+
+Reading: normalise what is unambiguous, refuse what is not (`parse_number`, `clean_text`, `parse_date`).
+Writing: `storable` turns pandas/numpy values into plain Python ones for either adapter, and `excel_input` adds
+the guard against formula injection where the value goes to Excel as if typed. `cell_text` is a cell as text.
+"""
 from __future__ import annotations
 
 import math
@@ -75,3 +80,51 @@ def parse_date(value) -> date | None:
     if not m:
         raise ValueError(text)
     return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+
+
+def cell_text(value, timestamps: bool = False) -> str:
+    """Any cell as text: '' for empty or NaN, 12.0 as '12', dates as 2027-01-10 (with the time if `timestamps`)."""
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S" if timestamps else "%Y-%m-%d")
+    if isinstance(value, date):
+        return value.strftime("%Y-%m-%d")
+    return str(value).strip()
+
+
+def clean_cell(value):
+    """A cell as read from the office workbook: text stripped, empty text as None, anything else unchanged."""
+    if isinstance(value, str):
+        value = value.strip()
+        return value or None
+    return value
+
+
+def storable(value):
+    """A value as a cell stores it: None for NaN/NaT, datetime for pandas Timestamps, Python for numpy scalars."""
+    if value is None:
+        return None
+    if isinstance(value, (str, bool, int)):
+        return value
+    if isinstance(value, float):
+        return None if math.isnan(value) else float(value)  # float(): numpy's float64 is a float subclass
+    if type(value).__name__ in ("NaTType", "NAType"):
+        return None
+    if hasattr(value, "to_pydatetime"):  # pandas Timestamp
+        return value.to_pydatetime()
+    if hasattr(value, "item") and not isinstance(value, bytes):  # numpy scalars
+        return storable(value.item())
+    return value
+
+
+def excel_input(value):
+    """A value to hand Excel as if typed: text gets a leading apostrophe, so '=…', '+…', '-…', '@…' stay text
+    (the classic injection: text from submissions ends up here) and '001', '1/2', 'TRUE' or '50%' are not
+    turned into numbers, dates or booleans."""
+    value = storable(value)
+    if isinstance(value, str):
+        return "'" + value if value else None
+    return value

@@ -1,0 +1,66 @@
+"""Files the tool writes: atomically (a temp file beside the target, fsync, os.replace), names safe on every OS.
+
+Every file the tool writes — the office workbook, forms, feedback, fetched attachments, the add-in — goes through
+`write_atomically`, so a crash leaves the old file or the new one, never half of either.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+from datetime import datetime
+from pathlib import Path
+from typing import Callable
+
+
+def write_atomically(path: str | os.PathLike, write: Callable[[Path], None]) -> Path:
+    """Call `write(tmp)` to fill a temp file beside `path`, make it durable, then put it in place in one step.
+
+    The temp file is in the same folder (so os.replace is atomic) and is removed if anything fails.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=".~", suffix=path.suffix, dir=path.parent)
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        write(tmp)
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return path
+
+
+def write_bytes_atomically(path: str | os.PathLike, data: bytes) -> Path:
+    return write_atomically(path, lambda tmp: tmp.write_bytes(data))
+
+
+def backup(path: Path, folder_name: str) -> Path | None:
+    """Copy `path` into <its folder>/<folder_name>/<stem>.<timestamp><suffix> before it is rewritten."""
+    if not path.exists():
+        return None
+    folder = path.parent / folder_name
+    folder.mkdir(exist_ok=True)
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+    target = folder / f"{path.stem}.{stamp}{path.suffix}"
+    shutil.copy2(path, target)
+    return target
+
+
+def safe_filename(text: str) -> str:
+    """A name usable as a file name on Windows, macOS and Linux (Chinese kept as is)."""
+    bad = '<>:"/\\|?*'
+    cleaned = "".join("_" if ch in bad or ord(ch) < 32 else ch for ch in text).strip(" .")
+    return cleaned or "_"
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()

@@ -1,0 +1,136 @@
+"""The map of the office workbook (考评台账): every sheet, its columns and who writes it, and the folders 设置 names.
+
+The office workbook is what the office types into and what the verbs write their views into. Every sheet name
+and column list is spelled here once; every other module asks this one. A sheet is either the office's (it types
+it; `init` writes a sample or an empty table) or a verb's (that verb rewrites it whole each run, other verbs only
+read it). Folders for forms, feedback, e-mail and backups are derived from 设置 here too.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable
+
+if TYPE_CHECKING:  # types only: the ledger sits below everything that reads or writes the workbook
+    from .scheme import Period, Scheme
+
+#: a verb's progress callback: progress(done, total); the doors pass a tqdm bar or Excel's status bar
+Progress = Callable[[int, int], None]
+
+OFFICE = "office"  # the office types the sheet; `init` writes a sample or an empty table
+
+
+@dataclass(frozen=True)
+class Sheet:
+    name: str
+    columns: tuple[str, ...]  # in order; () where the verb builds them from the scheme (periods, components)
+    owner: str  # OFFICE, or the verb that rewrites the sheet
+    optional: frozenset[str] = frozenset()  # columns an office may leave out of a scheme sheet
+
+    def __str__(self) -> str:
+        return self.name
+
+
+# ---------------------------------------------------------------------------------------------- the scheme
+_SCHEME_OPTIONAL = {"跨期计算", "说明", "联系人", "电子邮箱", "承担方式", "佐证要求", "计量单位", "职务", "截止日期", "在编人数"}
+
+
+def _scheme(name: str, *columns: str) -> Sheet:
+    return Sheet(name, columns, OFFICE, frozenset(c for c in columns if c in _SCHEME_OPTIONAL))
+
+
+SETTINGS = _scheme("设置", "项目", "值", "说明")
+UNITS = _scheme("单位", "单位代码", "单位名称", "类别", "电子邮箱", "联系人", "在编人数")
+EVALUATORS = _scheme("考评部门", "部门代码", "部门名称", "电子邮箱", "联系人")
+INDICATORS = _scheme("指标", "指标代码", "考评维度", "考评层面", "考评要点", "指标名称", "分值", "计量单位", "目标值",
+                     "评分说明", "考评部门", "适用范围", "类型", "承担方式", "佐证要求")
+COMPONENTS = _scheme("考评方案", "组成部分", "权重(%)", "来源", "指标类型", "计分方式", "跨期计算", "说明")
+PERIODS = _scheme("考评期", "考评期", "阶段", "权重(%)", "截止日期")
+GRADES = _scheme("等次", "等次", "最低分", "优秀比例(%)")
+RATER_GRADES = _scheme("评议", "评议等次", "分值")
+RATER_GROUPS = _scheme("评议组", "评议组代码", "评议组名称", "电子邮箱", "联系人", "评议范围")
+LEADERS = _scheme("领导", "领导代码", "姓名", "职务", "类别", "权重(%)", "分管单位", "电子邮箱")
+RANK_POINTS = _scheme("排名分值", "名次", "分值")
+BONUS_KINDS = _scheme("加分", "加分类型", "单项上限", "说明")
+
+#: the scheme's sheets in the order `init` writes them; the first column of each is its key
+SCHEME_SHEETS: tuple[Sheet, ...] = (SETTINGS, UNITS, EVALUATORS, INDICATORS, COMPONENTS, PERIODS, GRADES, RATER_GRADES,
+                                    RATER_GROUPS, LEADERS, RANK_POINTS, BONUS_KINDS)
+
+# ------------------------------------------------------------------------------- the office's scoring inputs
+#: 绩效办评分: one row per unit and period, then one column per component the office scores directly
+OFFICE_SCORES = Sheet("绩效办评分", ("单位代码", "单位名称", "考评期"), OFFICE)
+#: 加分审定: `collect` lists every claim found; the office fills 核定分值 and 审定意见, which collect keeps
+BONUS = Sheet("加分审定", ("单位代码", "单位名称", "申报项", "加分类型", "事项名称", "申报分值", "佐证材料", "核定分值", "审定意见"),
+              "collect")
+BONUS_OFFICE_COLUMNS = ("核定分值", "审定意见")
+VETO = Sheet("一票否决", ("单位代码", "单位名称", "事由", "审定文号"), OFFICE)
+
+# ---------------------------------------------------------------------------------------- verbs' views
+STATUS = Sheet("提交情况", ("表格类型", "接收方代码", "接收方名称", "状态", "文件", "接收时间", "问题数", "SHA256"), "collect")
+ISSUES = Sheet("校验问题", ("文件", "工作表", "单元格", "问题", "处理建议", "级别"), "collect")
+#: the marks, one row per cell read (see xlplugin.marks for the table behind it)
+MARKS = Sheet("汇总数据", ("单位代码", "单位名称", "考评期", "来源", "指标代码", "评价者", "项目", "值", "文件", "工作表", "单元格"),
+              "collect")
+RANKING = Sheet("总排名", (), "score")
+DETAIL = Sheet("得分明细", (), "score")
+INDICATOR_SCORES = Sheet("指标得分", ("单位代码", "考评期", "指标代码", "类型", "分值", "自评得分", "考评得分", "弄虚作假",
+                                  "得分", "失分", "扣分原因"), "score")
+DISTRIBUTION = Sheet("等次分布", (), "score")
+FEEDBACK = Sheet("反馈", ("单位代码", "单位名称", "类别", "项目", "内容", "数值"), "score")
+CATEGORY_PREFIX = "排名-"  # one ranking sheet per category, written by score
+SEND_LOG = Sheet("发送记录", ("内容", "考评期", "接收方类型", "接收方代码", "接收方名称", "电子邮箱", "文件", "SHA256", "时间",
+                          "结果", "说明", "邮件编号"), "send")
+FETCH_LOG = Sheet("收件记录", ("收件时间", "发件人", "发件地址", "接收方代码", "主题", "附件", "保存为", "SHA256", "结果",
+                           "邮件编号", "读取时间"), "fetch")
+
+#: every sheet with a fixed name, for looking one up and for the tests that hold the map against the code
+ALL_SHEETS: tuple[Sheet, ...] = SCHEME_SHEETS + (OFFICE_SCORES, BONUS, VETO, STATUS, ISSUES, MARKS, RANKING, DETAIL,
+                                                 INDICATOR_SCORES, DISTRIBUTION, FEEDBACK, SEND_LOG, FETCH_LOG)
+
+
+def category_sheet(category: str) -> str:
+    """The ranking sheet of one category (Excel allows 31 characters in a sheet name)."""
+    return f"{CATEGORY_PREFIX}{category}"[:31]
+
+
+def scheme_sheet(name: str) -> Sheet:
+    return next(s for s in SCHEME_SHEETS if s.name == name)
+
+
+# --------------------------------------------------------------------------------------------------- folders
+BACKUP_FOLDER = "备份"  # beside the office workbook: a copy before every write
+FORMS_FOLDER, FEEDBACK_FOLDER, MAIL_FOLDER = "表格", "反馈", "邮件"  # under <output>/<year><period>/
+
+
+def _resolve(folder: Path, setting: str) -> Path:
+    path = Path(setting)
+    return path if path.is_absolute() else folder / path
+
+
+def submission_folder(book, scheme: Scheme) -> Path:
+    """Where returned files are collected from (设置 提交文件夹, relative to the office workbook)."""
+    return _resolve(book.folder, scheme.settings.submit_dir)
+
+
+def output_folder(book, scheme: Scheme) -> Path:
+    """设置 输出文件夹, relative to the office workbook."""
+    return _resolve(book.folder, scheme.settings.output_dir)
+
+
+def period_folder(book, scheme: Scheme, period: Period) -> Path:
+    """<output folder>/<year><period>: everything the tool writes for one period."""
+    return output_folder(book, scheme) / f"{scheme.settings.year}{period.name}"
+
+
+def forms_folder(book, scheme: Scheme, period: Period) -> Path:
+    return period_folder(book, scheme, period) / FORMS_FOLDER
+
+
+def feedback_folder(book, scheme: Scheme, period: Period) -> Path:
+    return period_folder(book, scheme, period) / FEEDBACK_FOLDER
+
+
+def mail_folder(book, scheme: Scheme, period: Period) -> Path:
+    """The send journal and the dry-run previews."""
+    return period_folder(book, scheme, period) / MAIL_FOLDER
