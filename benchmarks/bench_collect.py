@@ -56,10 +56,10 @@ from bench_generate import build_scheme, parallel_capacity, timed  # noqa: E402
 from xlplugin import ledger  # noqa: E402
 from xlplugin import generate, officebook, sheetstyle  # noqa: E402
 from xlplugin.collect import list_files, read_all, read_submission, supersede, tables  # noqa: E402
-from xlplugin.forms import unit_form  # noqa: E402
-from xlplugin.forms.layout import BodyRow  # noqa: E402
-from xlplugin.forms.reading import ERROR  # noqa: E402
-from xlplugin.forms.writer import FormWriter  # noqa: E402
+from xlplugin.forms import unit as unit_form# noqa: E402
+from xlplugin.forms.spec import BodyRow  # noqa: E402
+from xlplugin.issues import ERROR  # noqa: E402
+from xlplugin.forms.write import FormWriter  # noqa: E402
 from xlplugin.officebook import FileOfficeBook  # noqa: E402
 from xlplugin.init import init as write_sample  # noqa: E402
 

@@ -40,12 +40,12 @@ from openpyxl.worksheet.datavalidation import DataValidation  # noqa: E402
 from python_calamine import CalamineWorkbook  # noqa: E402
 
 from xlplugin import generate  # noqa: E402
-from xlplugin.forms import unit_form  # noqa: E402
-from xlplugin.forms.common import Recipient, subtitle  # noqa: E402
-from xlplugin.forms.layout import DEF, FORMULA, GROUP, INPUT, SUBTOTAL, TOTAL, canonical  # noqa: E402
+from xlplugin.forms import unit as unit_form# noqa: E402
+from xlplugin.forms.spec import Recipient, subtitle  # noqa: E402
+from xlplugin.forms.spec import DEF, FORMULA, GROUP, INPUT, SUBTOTAL, TOTAL, canonical  # noqa: E402
 from xlplugin.forms.meta import MAP_HEADER_ROW, MAP_LABEL, META_FIELDS, META_SHEET, Meta, encode_rows, protection_password  # noqa: E402
-from xlplugin.forms import writer as _writer  # noqa: E402
-from xlplugin.forms.writer import row_height  # noqa: E402
+from xlplugin.forms import write as _writer# noqa: E402
+from xlplugin.forms.write import row_height  # noqa: E402
 from xlplugin.scheme import (BonusKind, Component, Evaluator, Grade, Indicator, Leader, Period,  # noqa: E402
                              RaterGroup, Scheme, Settings, Unit)
 from xlplugin.templating import render_lines  # noqa: E402

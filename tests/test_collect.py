@@ -31,10 +31,10 @@ from tests.conftest import requires_soffice
 from xlplugin import ledger
 from xlplugin.cli import main
 from xlplugin.collect import LATE, MISSING, RECEIVED, REJECTED, SUPERSEDED, CollectResult, collect
-from xlplugin.forms import KINDS, leader_form, unit_form
-from xlplugin.forms.common import Recipient
+from xlplugin.forms import KINDS, leader as leader_form, unit as unit_form
+from xlplugin.forms.spec import Recipient
 from xlplugin.forms.meta import META_SHEET
-from xlplugin.forms.reader import FormFile, read_meta
+from xlplugin.forms.read import FormFile, read_meta
 from xlplugin.intake import OLE_MAGIC, _sheet_parts
 from xlplugin.officebook import FileOfficeBook
 from xlplugin.scheme import Scheme, Unit

@@ -7,9 +7,10 @@ import shutil
 import openpyxl
 import pytest
 
-from xlplugin.forms import evaluator_form, leader_form, rater_form, unit_form
+from xlplugin.forms import evaluator as evaluator_form, leader as leader_form, rater as rater_form, unit as unit_form
 from xlplugin.forms.meta import META_SHEET
-from xlplugin.forms.reader import FormError, FormFile, open_verified, read_grid, read_meta
+from xlplugin.forms.read import FormError, FormFile, read_grid, read_meta
+from xlplugin.forms import open_verified
 
 
 def test_a_form_for_every_recipient(city):

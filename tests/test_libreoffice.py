@@ -20,9 +20,10 @@ from openpyxl.utils.cell import coordinate_to_tuple
 from tests.conftest import requires_soffice
 from xlplugin import soffice
 from xlplugin.forms import SPECS
-from xlplugin.forms.layout import DEF, INPUT, SUBTOTAL, TOTAL, Field, Grid, cell_ref
+from xlplugin.forms.spec import DEF, INPUT, SUBTOTAL, TOTAL, Field, Grid, cell_ref
 from xlplugin.forms.meta import META_SHEET
-from xlplugin.forms.reader import FormFile, is_data_row, open_verified, read_grid, read_meta
+from xlplugin.forms.read import FormFile, is_data_row, read_grid, read_meta
+from xlplugin.forms import open_verified
 
 KINDS = ("unit", "evaluator", "rater", "leader")
 TITLES = {"unit": "绩效考评指标表", "evaluator": "评分表", "rater": "民主评议表", "leader": "领导评价表"}

@@ -6,8 +6,9 @@ import random
 import openpyxl
 
 from xlplugin.collect import collect
-from xlplugin.forms import evaluator_form, unit_form
-from xlplugin.forms.reader import FormFile, open_verified, read_grid, read_meta
+from xlplugin.forms import evaluator as evaluator_form, unit as unit_form
+from xlplugin.forms.read import FormFile, read_grid, read_meta
+from xlplugin.forms import open_verified
 from xlplugin.generate import generate
 from xlplugin.officebook import FileOfficeBook
 from xlplugin.scheme import load_scheme

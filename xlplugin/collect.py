@@ -12,20 +12,20 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Callable
 
 import pandas as pd
 
 from . import ledger
-from .forms import KINDS, SPECS
-from .forms.common import Recipient
-from .forms.reader import FormError, FormFile, definitions, read_meta
-from .forms.reading import ERROR, WARNING, Issue, Marks, Reading, diagnose
+from .files import sha256_file
+from .forms import KINDS, SPECS, Recipient
+from .forms.inputs import Reading, diagnose
+from .forms.read import FormError, FormFile, definitions, read_meta
 from .intake import MAX_FILE_BYTES, Rejected, inspect
+from .issues import ERROR, WARNING, Issue
+from .ledger import Progress
+from .marks import Marks, marks_table
 from .officebook import OfficeBook
 from .scheme import Period, Scheme, load_scheme
-
-Progress = Callable[[int, int], None]
 
 
 RECEIVED, LATE, MISSING, REJECTED, SUPERSEDED, IGNORED = "已收到", "逾期", "缺交", "退回", "被替代", "已忽略"
@@ -60,14 +60,6 @@ class CollectResult:
         errors = int((self.issues["级别"] == ERROR).sum()) if len(self.issues) else 0
         return (f"读取 {len(self.outcomes)} 个文件：{'，'.join(parts)}；汇总 {len(self.marks)} 条数据；"
                 f"发现 {len(self.issues)} 个问题（其中错误 {errors} 个），详见“{ledger.ISSUES.name}”工作表。")
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 _recipients_cache: tuple[Scheme, dict[str, list[Recipient]]] | None = None
@@ -108,7 +100,7 @@ def read_submission(path: Path, name: str, scheme: Scheme, period: Period, conte
     stat = path.stat()
     received = datetime.fromtimestamp(stat.st_mtime).replace(microsecond=0)
     data = path.read_bytes() if stat.st_size <= MAX_FILE_BYTES else None  # too big: refused, only hashed
-    out = Outcome(path, name, _sha256(path) if data is None else hashlib.sha256(data).hexdigest(), received)
+    out = Outcome(path, name, sha256_file(path) if data is None else hashlib.sha256(data).hexdigest(), received)
 
     def reject(sheet: str, cell: str, problem: str, action: str) -> Outcome:
         out.verdict = REJECTED
@@ -185,7 +177,7 @@ def _read(item: tuple[Path, str]) -> Outcome:
     path, name = item
     if path.name.startswith(("~$", ".")):
         stat = path.stat()
-        return Outcome(path, name, _sha256(path), datetime.fromtimestamp(stat.st_mtime).replace(microsecond=0),
+        return Outcome(path, name, sha256_file(path), datetime.fromtimestamp(stat.st_mtime).replace(microsecond=0),
                        verdict=IGNORED, issues=[Issue(name, "", "", "临时文件或隐藏文件（如 Excel 打开时产生的 ~$ 文件），已忽略。",
                                                      "无需处理。", WARNING)])
     return read_submission(path, name, _state.scheme, _state.period, _state)
@@ -271,33 +263,8 @@ def tables(scheme: Scheme, period: Period, outcomes: list[Outcome]) -> tuple[pd.
     status_df = pd.DataFrame(status, columns=list(ledger.STATUS.columns))
     issues_df = pd.DataFrame([[i.file, i.sheet or None, i.cell or None, i.problem, i.action, i.severity]
                               for o in outcomes for i in o.issues], columns=list(ledger.ISSUES.columns))
-    return status_df, issues_df, _marks_table(scheme, outcomes)
-
-
-def _marks_table(scheme: Scheme, outcomes: list[Outcome]) -> pd.DataFrame:
-    """The marks of every file as one long table, built column by column from each file's columns."""
     unit_names = {u.code: u.name for u in scheme.units}
-    unit, name, period, source, indicator, rater, item, value, file, sheet, cell = ([] for _ in list(ledger.MARKS.columns))
-    for o in outcomes:
-        m = o.marks
-        n = len(m)
-        if not n:
-            continue
-        unit += m.unit
-        name += map(unit_names.get, m.unit)
-        period += [m.period] * n
-        source += m.source
-        indicator += [code or None for code in m.indicator]
-        rater += [m.rater] * n
-        item += m.item
-        value += m.value
-        file += [m.file] * n
-        sheet += m.sheet
-        cell += m.cell
-    if not unit:  # as pandas builds an empty table from no rows
-        return pd.DataFrame([], columns=list(ledger.MARKS.columns))
-    columns = (unit, name, period, source, indicator, rater, item, value, file, sheet, cell)
-    return pd.DataFrame(dict(zip(list(ledger.MARKS.columns), columns)), columns=list(ledger.MARKS.columns))
+    return status_df, issues_df, marks_table([o.marks for o in outcomes], unit_names)
 
 
 def collect(book: OfficeBook, source: Path | None = None, period: str | None = None,

@@ -268,7 +268,7 @@ def do_generate(ui: Ribbon) -> None:
 
 def do_collect(ui: Ribbon) -> None:
     from .collect import collect
-    from .forms.reading import ERROR
+    from .issues import ERROR
 
     with ui.progress("正在收集表格") as bar:
         result = collect(ui.office, progress=bar)

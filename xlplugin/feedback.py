@@ -27,7 +27,7 @@ import xlsxwriter
 
 from . import ledger
 from .forms.meta import protection_password
-from .forms.writer import BORDER, FONT, TITLE_FONT, _Sheet, close_atomically
+from .forms.write import BORDER, FONT, TITLE_FONT, _Sheet, close_atomically
 from .officebook import OfficeBook
 from .paths import safe_filename
 from .scheme import Period, Scheme, Unit

@@ -6,16 +6,13 @@ from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from . import ledger
-from .forms import KINDS, SPECS
-from .forms.common import Recipient
-from .forms.evaluator_form import SelfReports
+from .forms import KINDS, SPECS, Recipient
+from .forms.evaluator import SelfReports
+from .ledger import Progress
 from .officebook import OfficeBook
 from .scheme import Period, Scheme, load_scheme
-
-Progress = Callable[[int, int], None]
 
 
 @dataclass(frozen=True)

@@ -45,7 +45,7 @@ import pandas as pd
 
 from . import ledger
 from .forms import SPECS
-from .forms.common import Recipient
+from .forms.spec import Recipient
 from .officebook import OfficeBook
 from .scheme import Period, Scheme, load_scheme
 from .templating import render

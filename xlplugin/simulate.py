@@ -13,9 +13,9 @@ import openpyxl
 import pandas as pd
 
 from . import ledger
-from .forms import evaluator_form, leader_form, rater_form, unit_form
-from .forms.layout import Field, Grid
-from .forms.reader import FormFile, is_data_row, read_meta
+from .forms import evaluator as evaluator_form, leader as leader_form, rater as rater_form, unit as unit_form
+from .forms.read import FormFile, is_data_row, read_meta
+from .forms.spec import Field, Grid
 from .scheme import Scheme
 
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙马朱胡郭何高林罗"

@@ -1,11 +1,41 @@
-"""The four form kinds. Each module declares its layout once (used to write and to read) and writes it."""
-from . import evaluator_form, leader_form, rater_form, unit_form
+"""The forms: one module per kind (unit, evaluator, rater, leader), each declaring its layout once — used to
+write the form (forms.write, XlsxWriter) and to read it back (forms.read, forms.inputs, calamine). Reading never
+imports writing. `KINDS` is the registry of kind modules; `open_verified` opens a form and checks its signature.
+"""
+from __future__ import annotations
 
-# kind → module; the order is the order forms are generated and listed in
-KINDS = {
-    "unit": unit_form,
-    "evaluator": evaluator_form,
-    "rater": rater_form,
-    "leader": leader_form,
-}
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import evaluator, leader, rater, unit
+from .meta import META_SHEET, Meta
+from .read import FormError, FormFile, definitions, read_meta
+from .spec import KIND_NAMES, FormSpec, Recipient
+
+# kind → module; the order is the order forms are generated and listed
+KINDS = {"unit": unit, "evaluator": evaluator, "rater": rater, "leader": leader}
+assert tuple(KINDS) == KIND_NAMES
 SPECS = {kind: module.SPEC for kind, module in KINDS.items()}
+
+
+@dataclass
+class Verified:
+    meta: Meta
+    spec: FormSpec
+    form: FormFile
+
+
+def open_verified(path: str | Path, key: str) -> Verified:
+    """Open a form and check its signature; raise FormError naming what is wrong."""
+    try:
+        form = FormFile(path)
+    except FormError:
+        raise
+    except Exception as e:  # calamine reports every kind of unreadable file with its own exception
+        raise FormError(f"无法读取文件（不是有效的 .xlsx 工作簿）：{e}") from None
+    meta = read_meta(form)
+    spec = SPECS[meta.kind]
+    if not meta.verify(key, definitions(form, spec, meta)):
+        raise FormError("签名校验未通过：表格的锁定内容（指标、分值等）或校验信息被改动过，"
+                        "或复制了其他单位的表格。请使用下发的原始表格重新填写。", META_SHEET, "B9")
+    return Verified(meta, spec, form)

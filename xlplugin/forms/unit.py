@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..scheme import Indicator, Period, Scheme, Unit
-from .common import (DATE_VALIDATION, FormSpec, Recipient, chinese_number, list_validation, open_form,
-                     score_validation, subtitle)
-from .layout import FORMULA, GROUP, INPUT, SUBTOTAL, TOTAL, BodyRow, Column, Field, Grid
-from .reading import Reading
+from .inputs import Reading
+from .spec import (FORMULA, GROUP, INPUT, SUBTOTAL, TOTAL, BodyRow, Column, Field, FormSpec, Grid, Recipient,
+                   chinese_number)
+from .write import DATE_VALIDATION, list_validation, open_form, score_validation, subtitle
 
 INDICATORS = Grid(
     sheet="指标考评表",

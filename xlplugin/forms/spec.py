@@ -8,10 +8,27 @@ of a particular form are listed in its hidden meta sheet (sheet, row, id), so th
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from xlsxwriter.utility import xl_col_to_name
+from ..files import safe_filename
+
+if TYPE_CHECKING:
+    from ..scheme import Period, Scheme
 
 DEF, INPUT, FORMULA, LABEL = "def", "input", "formula", "label"
+
+#: the form kinds, in the order forms are generated and listed (each has a module of its own in this package)
+KIND_NAMES = ("unit", "evaluator", "rater", "leader")
+
+
+def xl_col_to_name(col: int) -> str:
+    """0 → A, 25 → Z, 26 → AA: the column letters of a 0-based column (here, so reading needs no writer)."""
+    name = ""
+    col += 1
+    while col:
+        col, rem = divmod(col - 1, 26)
+        name = chr(65 + rem) + name
+    return name
 
 # Ids of body rows that are not data rows start with this marker (data rows carry a code as id).
 GROUP, SUBTOTAL, TOTAL = "#组:", "#小计:", "#合计"
@@ -102,3 +119,43 @@ def canonical(value) -> str:
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return str(value)
+
+
+CHINESE_NUMERALS = "一二三四五六七八九十"
+
+
+def chinese_number(n: int) -> str:
+    """1 → 一, 12 → 十二, 21 → 二十一 (enough for the dimensions and levels of an indicator tree)."""
+    if n <= 10:
+        return CHINESE_NUMERALS[n - 1]
+    tens, ones = divmod(n, 10)
+    return (CHINESE_NUMERALS[tens - 1] if tens > 1 else "") + "十" + (CHINESE_NUMERALS[ones - 1] if ones else "")
+
+
+@dataclass(frozen=True)
+class Recipient:
+    kind: str
+    code: str
+    name: str
+    email: str | None
+    contact: str | None = None
+
+
+@dataclass(frozen=True)
+class FormSpec:
+    """The declaration of one form kind: used by the writer and by the reader alike."""
+
+    kind: str  # unit / evaluator / rater / leader
+    label: str  # the form's Chinese name, also in its file name
+    folder: str  # sub-folder of the period's form folder
+    grids: tuple[Grid, ...]
+    fields: tuple[Field, ...] = ()
+
+    def grid_for(self, sheet: str) -> Grid | None:
+        for g in self.grids:
+            if g.sheet == sheet:
+                return g
+        return None
+
+    def file_name(self, scheme: Scheme, period: Period, recipient: Recipient) -> str:
+        return safe_filename(f"{scheme.settings.year}{period.name}_{recipient.code}_{recipient.name}_{self.label}") + ".xlsx"

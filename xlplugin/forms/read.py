@@ -12,8 +12,7 @@ from pathlib import Path
 
 from python_calamine import CalamineWorkbook
 
-from .common import FormSpec
-from .layout import DEF, GROUP, SUBTOTAL, TOTAL, Grid, canonical
+from .spec import KIND_NAMES, FormSpec, DEF, GROUP, SUBTOTAL, TOTAL, Grid, canonical
 from .meta import MAP_HEADER_ROW, MAP_LABEL, META_FIELDS, META_SHEET, Meta, decode_rows
 
 
@@ -64,9 +63,7 @@ def read_meta(form: FormFile) -> Meta:
         if got != label:
             raise FormError("表格的校验信息（元数据）已损坏。", META_SHEET, f"A{r + 1}")
         values[attr] = canonical(rows[r][1] if len(rows[r]) > 1 else None)
-    from . import SPECS  # the kind modules import this module
-
-    if values["kind"] not in SPECS:
+    if values["kind"] not in KIND_NAMES:
         raise FormError(f"未知的表格类型“{values['kind']}”。", META_SHEET, "B2")
     try:
         version = int(float(values.pop("version")))
@@ -133,31 +130,6 @@ def definitions(form: FormFile, spec: FormSpec, meta: Meta) -> list[list[str]]:
                 values = rows[row] if row < len(rows) else ()
                 out[k] = [signing_form(values[0]) if values else ""]
     return out
-
-
-@dataclass
-class Verified:
-    meta: Meta
-    spec: FormSpec
-    form: FormFile
-
-
-def open_verified(path: str | Path, key: str) -> Verified:
-    """Open a form and check its signature; raise FormError naming what is wrong."""
-    try:
-        form = FormFile(path)
-    except FormError:
-        raise
-    except Exception as e:  # calamine reports every kind of unreadable file with its own exception
-        raise FormError(f"无法读取文件（不是有效的 .xlsx 工作簿）：{e}") from None
-    from . import SPECS
-
-    meta = read_meta(form)
-    spec = SPECS[meta.kind]
-    if not meta.verify(key, definitions(form, spec, meta)):
-        raise FormError("签名校验未通过：表格的锁定内容（指标、分值等）或校验信息被改动过，"
-                        "或复制了其他单位的表格。请使用下发的原始表格重新填写。", META_SHEET, "B9")
-    return Verified(meta, spec, form)
 
 
 def read_grid(form: FormFile, grid: Grid, meta: Meta) -> list[tuple[int, str, dict]]:

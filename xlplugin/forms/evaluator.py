@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..issues import WARNING
 from ..scheme import Period, Scheme
-from .common import DATE_VALIDATION, FormSpec, Recipient, list_validation, open_form, score_validation, subtitle
-from .layout import GROUP, INPUT, SUBTOTAL, BodyRow, Column, Field, Grid
-from .reading import WARNING, Reading
+from .inputs import Reading
+from .spec import GROUP, INPUT, SUBTOTAL, BodyRow, Column, Field, Grid, FormSpec, Recipient
+from .write import DATE_VALIDATION, list_validation, open_form, score_validation, subtitle
 
 SHEET = "评分表"
 FALSIFIED = ("否", "是")

@@ -4,9 +4,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..scheme import Period, Scheme
-from .common import DATE_VALIDATION, FormSpec, Recipient, list_validation, open_form, subtitle
-from .layout import GROUP, INPUT, BodyRow, Column, Field, Grid
-from .reading import Reading
+from .inputs import Reading
+from .spec import GROUP, INPUT, BodyRow, Column, Field, Grid, FormSpec, Recipient
+from .write import DATE_VALIDATION, list_validation, open_form, subtitle
 
 SHEET = "评议表"
 GRADES = Grid(

@@ -3,9 +3,7 @@ input cells, validation, print set-up, protection and the signed meta sheet."""
 from __future__ import annotations
 
 import math
-import os
-import tempfile
-from datetime import datetime
+from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
@@ -15,8 +13,11 @@ from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import (CellBlankTuple, CellDatetimeTuple, CellFormulaTuple, CellNumberTuple,
                                   CellStringTuple, Worksheet)
 
+from ..files import write_atomically
+from ..scheme import Period, Scheme
 from ..sheetstyle import display_width
-from .layout import DEF, FORMULA, GROUP, INPUT, SUBTOTAL, TOTAL, BodyRow, Field, Grid, canonical
+from ..templating import render_lines
+from .spec import DEF, FORMULA, GROUP, INPUT, SUBTOTAL, TOTAL, BodyRow, Field, Grid, canonical, FormSpec, Recipient
 from .meta import MAP_HEADER_ROW, MAP_LABEL, META_FIELDS, META_SHEET, Meta, encode_rows, protection_password
 
 FONT = "宋体"
@@ -472,18 +473,13 @@ class FormWriter:
 
 
 def close_atomically(wb: xlsxwriter.Workbook, path: Path) -> Path:
-    """Close an XlsxWriter workbook into a temp file beside `path`, then os.replace it into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".~", suffix=".xlsx", dir=path.parent)
-    os.close(fd)
-    try:
-        wb.filename = tmp
+    """Close an XlsxWriter workbook into place through files.write_atomically (temp file, fsync, os.replace)."""
+
+    def close(tmp: Path) -> None:
+        wb.filename = str(tmp)
         wb.close()
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+
+    return write_atomically(path, close)
 
 
 # Formula columns, by column key; placeholders are column letters by key and {row} (1-based).
@@ -523,3 +519,54 @@ def _cached(value: float):
 
 def _escape(text: str) -> str:
     return text.replace("&", "&&")
+
+
+# ---------------------------------------------------------------------------------- what every kind writes
+
+
+def open_form(spec: FormSpec, scheme: Scheme, period: Period, recipient: Recipient, path: Path) -> FormWriter:
+    """Start a form: the meta data and the instructions sheet rendered from templates/forms/<kind>.txt.j2."""
+    s = scheme.settings
+    meta = Meta(kind=spec.kind, recipient=recipient.code, recipient_name=recipient.name, year=str(s.year),
+                period=period.name)
+    writer = FormWriter(path, s.key, meta)
+    lines = render_lines(f"forms/{spec.kind}.txt.j2", s=s, scheme=scheme, period=period, recipient=recipient, spec=spec,
+                         deadline=period.deadline or s.deadline)
+    writer.instructions(f"{s.year}年度{period.name}{spec.label} · 填表说明", lines)
+    return writer
+
+
+def subtitle(scheme: Scheme, period: Period, recipient: Recipient, extra: str = "") -> str:
+    s = scheme.settings
+    parts = [f"考评机关：{s.office}", f"考评期：{s.year}年度 {period.name}", f"填报单位：{recipient.name}（{recipient.code}）"]
+    if extra:
+        parts.append(extra)
+    deadline = period.deadline or s.deadline
+    if deadline:
+        parts.append(f"报送截止：{deadline}")
+    return "　　".join(parts)
+
+
+def score_validation(title: str) -> dict:
+    """A score between 0 and the row's max points ('{max}' is replaced by the writer)."""
+    return {
+        "validate": "decimal", "criteria": "between", "minimum": 0, "maximum": "={max}",
+        "input_title": title, "input_message": "请填写 0 至本项分值之间的数字。",
+        "error_title": f"{title}超出范围", "error_message": f"{title}须为 0 至本项“分值”之间的数字，请重新填写。",
+        "error_type": "stop",
+    }
+
+
+def list_validation(title: str, source: str, message: str) -> dict:
+    return {
+        "validate": "list", "source": source, "input_title": title, "input_message": message,
+        "error_title": f"{title}无效", "error_message": f"请从下拉列表中选择{title}。", "error_type": "stop",
+    }
+
+
+DATE_VALIDATION = {
+    "validate": "date", "criteria": "between",
+    "minimum": date(2000, 1, 1), "maximum": date(2099, 12, 31),
+    "input_title": "日期", "input_message": "请填写日期，如 2027-01-10。",
+    "error_title": "日期无效", "error_message": "请按 年-月-日 填写日期，如 2027-01-10。", "error_type": "stop",
+}

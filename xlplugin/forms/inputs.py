@@ -1,5 +1,6 @@
-"""What reading a returned form produces: marks (one value each) and issues (one problem each), both
-naming file, sheet and cell. Each form kind's `read_marks` works through a `Reading`."""
+"""Reading the input cells of a returned form: each cell checked (numbers, ranges, choices, dates, required,
+formulas refused) into marks (one value each) and issues (one problem each), both naming file, sheet and cell.
+Each form kind's `read_marks` works through a `Reading`; `diagnose` names what changed in an altered form."""
 from __future__ import annotations
 
 import re
@@ -7,77 +8,15 @@ from dataclasses import dataclass, field
 from itertools import compress
 from math import inf
 
+from ..issues import ERROR, WARNING, Issue
+from ..marks import Marks
 from ..scheme import Scheme
 from ..values import MAX_TEXT, NotANumber, clean_text, parse_date, parse_number
-from .layout import BodyRow, Field, Grid, canonical, cell_ref
+from .spec import BodyRow, Field, Grid, canonical, cell_ref
 from .meta import Meta
-from .reader import FormFile, is_data_row
+from .read import FormFile, is_data_row
 
-ERROR, WARNING = "错误", "提醒"
 _FORMULA = object()  # what _raw gives for a formula cell (already reported): neither a value nor "left empty"
-
-
-@dataclass(frozen=True)
-class Mark:
-    unit: str
-    period: str
-    source: str  # 自评 / 考评部门 / 评议 / 领导
-    indicator: str  # indicator code, or "" for a unit-level value
-    rater: str  # who gave it: the unit itself, an evaluator, a rater group, a leader (code)
-    item: str  # what it is: 自评得分, 考评得分, 评议等次, 名次, 情况说明, …
-    value: object
-    file: str
-    sheet: str
-    cell: str
-
-
-class Marks:
-    """The marks of one file, as columns: a form carries hundreds, and columns are cheap to build, to send
-    from a worker process and to turn into the marks table. Period, rater and file are the same for every
-    mark of a file and are kept once. Iterating gives `Mark`s."""
-
-    COLUMNS = ("unit", "source", "indicator", "item", "value", "sheet", "cell")
-    __slots__ = ("period", "rater", "file") + COLUMNS
-
-    def __init__(self, period: str = "", rater: str = "", file: str = "", columns: tuple[list, ...] | None = None):
-        self.period, self.rater, self.file = period, rater, file
-        (self.unit, self.source, self.indicator, self.item, self.value, self.sheet,
-         self.cell) = columns if columns is not None else ([], [], [], [], [], [], [])
-
-    def add(self, unit: str, source: str, indicator: str, item: str, value, sheet: str, cell: str) -> None:
-        self.unit.append(unit)
-        self.source.append(source)
-        self.indicator.append(indicator)
-        self.item.append(item)
-        self.value.append(value)
-        self.sheet.append(sheet)
-        self.cell.append(cell)
-
-    def columns(self) -> tuple[list, ...]:
-        return self.unit, self.source, self.indicator, self.item, self.value, self.sheet, self.cell
-
-    def __len__(self) -> int:
-        return len(self.unit)
-
-    def __iter__(self):
-        for unit, source, indicator, item, value, sheet, cell in zip(*self.columns()):
-            yield Mark(unit, self.period, source, indicator, self.rater, item, value, self.file, sheet, cell)
-
-    def __reduce__(self):
-        return Marks, (self.period, self.rater, self.file, self.columns())
-
-    def __repr__(self) -> str:
-        return f"Marks({self.file!r}, {len(self)} marks)"
-
-
-@dataclass(frozen=True)
-class Issue:
-    file: str
-    sheet: str
-    cell: str
-    problem: str
-    action: str
-    severity: str = ERROR
 
 
 @dataclass

@@ -4,9 +4,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..scheme import Period, Scheme
-from .common import DATE_VALIDATION, FormSpec, Recipient, open_form, subtitle
-from .layout import INPUT, BodyRow, Column, Field, Grid
-from .reading import Reading
+from .inputs import Reading
+from .spec import INPUT, BodyRow, Column, Field, Grid, FormSpec, Recipient
+from .write import DATE_VALIDATION, open_form, subtitle
 
 SHEET = "评价表"
 RANKS = Grid(
