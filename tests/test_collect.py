@@ -28,6 +28,7 @@ import pytest
 from openpyxl.styles import Font, PatternFill
 
 from tests.conftest import requires_soffice
+from helpers import edited
 from xlplugin import ledger
 from xlplugin.cli import main
 from xlplugin.collect import LATE, MISSING, RECEIVED, REJECTED, SUPERSEDED, CollectResult, collect
@@ -61,15 +62,6 @@ def sha256(path: Path) -> str:
 def stamp(path: Path, when: datetime) -> Path:
     os.utime(path, (when.timestamp(), when.timestamp()))
     return path
-
-
-def edited(src: Path, dst: Path, change) -> Path:
-    """A copy of `src` changed through openpyxl (as WPS or Excel would save it); protection is no obstacle."""
-    wb = openpyxl.load_workbook(src)
-    change(wb)
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(dst)
-    return dst
 
 
 def typed_text(ws, ref: str, value: str) -> None:
@@ -771,6 +763,7 @@ def test_the_frames_match_the_written_sheets(batch):
 # ------------------------------------------------------------------------------------------------ 11. LibreOffice
 
 
+@pytest.mark.slow
 @requires_soffice
 def test_a_form_resaved_by_libreoffice_collects_to_the_same_marks(filled, tmp_path):
     from xlplugin.soffice import convert_many
@@ -830,6 +823,7 @@ def _poll(condition, proc: subprocess.Popen, timeout: float = 60) -> None:
         time.sleep(0.002)
 
 
+@pytest.mark.slow
 def test_a_collect_killed_while_writing_leaves_the_workbook_before_or_after(filled, tmp_path):
     folder = tmp_path / "提交"
     folder.mkdir()

@@ -25,6 +25,8 @@ from xlplugin.forms.meta import META_SHEET
 from xlplugin.forms.read import FormFile, is_data_row, read_grid, read_meta
 from xlplugin.forms import open_verified
 
+pytestmark = pytest.mark.slow  # every test here drives LibreOffice
+
 KINDS = ("unit", "evaluator", "rater", "leader")
 TITLES = {"unit": "绩效考评指标表", "evaluator": "评分表", "rater": "民主评议表", "leader": "领导评价表"}
 SIGN_DATE = date(2027, 1, 10)

@@ -7,31 +7,16 @@ import pytest
 
 from xlplugin.cli import main
 from xlplugin.generate import generate
+from helpers import set_cells, sheet_cell
 from xlplugin.officebook import FileOfficeBook
 from xlplugin.init import init as write_sample
 from xlplugin.scheme import SchemeError, load_scheme
-
-
-def edit(path, sheet, changes):
-    """Apply {(row, header): value} to a sheet of the office workbook, as an office clerk would in Excel."""
-    wb = openpyxl.load_workbook(path)
-    ws = wb[sheet]
-    headers = [c.value for c in ws[1]]
-    for (row, header), value in changes.items():
-        ws.cell(row, headers.index(header) + 1).value = value
-    wb.save(path)
 
 
 def problems(path) -> list[str]:
     with pytest.raises(SchemeError) as caught:
         load_scheme(FileOfficeBook(path))
     return [str(p) for p in caught.value.problems]
-
-
-def cell(path, sheet, row, header):
-    ws = openpyxl.load_workbook(path)[sheet]
-    headers = [c.value for c in ws[1]]
-    return ws.cell(row, headers.index(header) + 1).value
 
 
 @pytest.mark.parametrize("sample,units,indicators,base", [("city", 38, 186, 100), ("province", 14, 117, 1000)])
@@ -71,46 +56,46 @@ def test_province_sample_follows_seed_001(tmp_path):
 
 
 def test_weights_must_add_to_100(city_office):
-    edit(city_office, "考评方案", {(2, "权重(%)"): 5})
+    set_cells(city_office, "考评方案", {(2, "权重(%)"): 5})
     found = problems(city_office)
     assert any(p.startswith("【考评方案】") and "第 2–9 行" in p and "102%" in p for p in found), found
 
 
 def test_unit_points_must_add_to_base(city_office):
-    row = next(r for r in range(2, 300) if cell(city_office, "指标", r, "指标代码") == "D001-1")
-    edit(city_office, "指标", {(row, "分值"): cell(city_office, "指标", row, "分值") - 5})
+    row = next(r for r in range(2, 300) if sheet_cell(city_office, "指标", r, "指标代码") == "D001-1")
+    set_cells(city_office, "指标", {(row, "分值"): sheet_cell(city_office, "指标", row, "分值") - 5})
     found = problems(city_office)
     assert "【单位】第 2 行：单位“市发改委”适用指标的分值合计为 95，应等于基本分 100。" in found
 
 
 def test_duplicate_codes(city_office):
-    edit(city_office, "单位", {(3, "单位代码"): "D001"})
+    set_cells(city_office, "单位", {(3, "单位代码"): "D001"})
     assert any(p.startswith("【单位】第 3 行：") and "“D001”重复" in p for p in problems(city_office))
 
 
 def test_duplicate_indicator_codes(city_office):
-    edit(city_office, "指标", {(3, "指标代码"): "GX01"})
+    set_cells(city_office, "指标", {(3, "指标代码"): "GX01"})
     assert any(p.startswith("【指标】第 3 行：") and "“GX01”重复" in p for p in problems(city_office))
 
 
 def test_unknown_evaluating_department(city_office):
-    edit(city_office, "指标", {(2, "考评部门"): "市不存在局"})
+    set_cells(city_office, "指标", {(2, "考评部门"): "市不存在局"})
     assert "【指标】第 2 行：考评部门“市不存在局”不在“考评部门”表中。" in problems(city_office)
 
 
 def test_leader_oversees_unknown_unit(city_office):
-    edit(city_office, "领导", {(3, "分管单位"): cell(city_office, "领导", 3, "分管单位") + "、D999"})
+    set_cells(city_office, "领导", {(3, "分管单位"): sheet_cell(city_office, "领导", 3, "分管单位") + "、D999"})
     assert "【领导】第 3 行：分管单位“D999”不是已有的单位代码。" in problems(city_office)
 
 
 def test_unit_without_category(city_office):
-    edit(city_office, "单位", {(5, "类别"): None})
-    name = cell(city_office, "单位", 5, "单位名称")
+    set_cells(city_office, "单位", {(5, "类别"): None})
+    name = sheet_cell(city_office, "单位", 5, "单位名称")
     assert f"【单位】第 5 行：单位“{name}”没有填写类别。" in problems(city_office)
 
 
 def test_grades_out_of_order(city_office):
-    edit(city_office, "等次", {(3, "最低分"): 95})
+    set_cells(city_office, "等次", {(3, "最低分"): 95})
     found = problems(city_office)
     assert any(p.startswith("【等次】第 3 行：等次应从高到低排列") for p in found), found
 
@@ -131,15 +116,15 @@ def test_missing_sheet(city_office):
 
 
 def test_every_mistake_is_reported_at_once(city_office):
-    edit(city_office, "单位", {(5, "类别"): None})
-    edit(city_office, "等次", {(3, "最低分"): 95})
-    edit(city_office, "指标", {(2, "考评部门"): "市不存在局"})
+    set_cells(city_office, "单位", {(5, "类别"): None})
+    set_cells(city_office, "等次", {(3, "最低分"): 95})
+    set_cells(city_office, "指标", {(2, "考评部门"): "市不存在局"})
     found = problems(city_office)
     assert {p[1:p.index("】")] for p in found} >= {"单位", "等次", "指标"}
 
 
 def test_nothing_generated_from_an_invalid_scheme(city_office, capsys):
-    edit(city_office, "考评方案", {(2, "权重(%)"): 5})
+    set_cells(city_office, "考评方案", {(2, "权重(%)"): 5})
     with pytest.raises(SchemeError):
         generate(FileOfficeBook(city_office))
     assert not (city_office.parent / "输出").exists()

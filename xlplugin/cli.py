@@ -59,12 +59,8 @@ def cmd_collect(args) -> int:
                      progress=_progress("收集表格"))
     print(f"收集文件夹：{result.folder}")
     print(result.summary())
-    errors = result.issues[result.issues["级别"] == "错误"]
-    for row in errors.head(args.show).itertuples(index=False):
-        where = "，".join(x for x in (row.文件, row.工作表, row.单元格) if isinstance(x, str))
-        print(f"  · {where}：{row.问题}")
-    if len(errors) > args.show:
-        print(f"  …… 另有 {len(errors) - args.show} 个错误，见考评台账“校验问题”工作表。")
+    for line in result.error_lines(args.show):
+        print(f"  · {line}" if not line.startswith("……") else f"  {line}")
     return 0
 
 
@@ -93,12 +89,10 @@ def cmd_feedback(args) -> int:
 
 
 def cmd_check(args) -> int:
+    from .check import check
     from .officebook import FileOfficeBook
-    from .scheme import load_scheme
 
-    scheme = load_scheme(FileOfficeBook(args.office))
-    print(f"考评台账校验通过：{len(scheme.units)} 个被考评单位，{len(scheme.indicators)} 项指标，"
-          f"{len(scheme.evaluators)} 个考评部门，{len(scheme.rater_groups)} 个评议组，{len(scheme.leaders)} 位领导。")
+    print(check(FileOfficeBook(args.office)).summary())
     return 0
 
 
@@ -170,7 +164,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from .scheme import SchemeError
+    from .errors import user_message
 
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -179,15 +173,15 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     try:
         return args.func(args)
-    except SchemeError as e:
-        print(e.report(), file=sys.stderr)
-        return 1
-    except (FileNotFoundError, FileExistsError, ValueError, PermissionError) as e:
-        print(f"错误：{e}", file=sys.stderr)
-        return 1
     except KeyboardInterrupt:
         print("已中断。", file=sys.stderr)
         return 130
+    except Exception as e:
+        message = user_message(e)
+        if message is None:
+            raise
+        print(message, file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

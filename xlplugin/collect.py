@@ -61,6 +61,17 @@ class CollectResult:
         return (f"读取 {len(self.outcomes)} 个文件：{'，'.join(parts)}；汇总 {len(self.marks)} 条数据；"
                 f"发现 {len(self.issues)} 个问题（其中错误 {errors} 个），详见“{ledger.ISSUES.name}”工作表。")
 
+    def error_lines(self, limit: int) -> list[str]:
+        """The first `limit` errors as “file，sheet，cell：problem”, and a line saying how many more there are."""
+        errors = self.issues[self.issues["级别"] == ERROR]
+        lines = []
+        for row in errors.head(limit).itertuples(index=False):
+            where = "，".join(x for x in (row.文件, row.工作表, row.单元格) if isinstance(x, str))
+            lines.append(f"{where}：{row.问题}")
+        if len(errors) > limit:
+            lines.append(f"…… 另有 {len(errors) - limit} 个错误，见考评台账“{ledger.ISSUES.name}”工作表。")
+        return lines
+
 
 _recipients_cache: tuple[Scheme, dict[str, list[Recipient]]] | None = None
 

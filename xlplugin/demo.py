@@ -55,10 +55,8 @@ def run_demo(folder: Path, say=print) -> dict:
     say("【5/9】收集、校验并汇总")
     collected = collect(book)
     say(f"　　{collected.summary()}")
-    errors = collected.issues[collected.issues["级别"] == "错误"]
-    for row in errors.head(12).itertuples(index=False):
-        where = "，".join(x for x in (row.文件, row.工作表, row.单元格) if isinstance(x, str))
-        say(f"　　· {where}：{row.问题}")
+    for line in collected.error_lines(12):
+        say(f"　　· {line}" if not line.startswith("……") else f"　　{line}")
     say(f"　　结果已写入 {office.name} 的“提交情况”“校验问题”“汇总数据”工作表。")
     say("【6/9】绩效办录入直接评分、审定加分、记录一票否决（模拟）")
     book = FileOfficeBook(office)

@@ -4,15 +4,15 @@ The office workbook is what the office types into and what the verbs write their
 and column list is spelled here once; every other module asks this one. A sheet is either the office's (it types
 it; `init` writes a sample or an empty table) or a verb's (that verb rewrites it whole each run, other verbs only
 read it). Folders for forms, feedback, e-mail and backups are derived from 设置 here too.
+
+The ledger sits below everything that reads or writes the workbook and imports none of it: the folder functions
+take the OfficeBook (`book.folder`), the Scheme and a Period duck-typed.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
-
-if TYPE_CHECKING:  # types only: the ledger sits below everything that reads or writes the workbook
-    from .scheme import Period, Scheme
+from typing import Callable
 
 #: a verb's progress callback: progress(done, total); the doors pass a tqdm bar or Excel's status bar
 Progress = Callable[[int, int], None]
@@ -108,29 +108,29 @@ def _resolve(folder: Path, setting: str) -> Path:
     return path if path.is_absolute() else folder / path
 
 
-def submission_folder(book, scheme: Scheme) -> Path:
+def submission_folder(book, scheme) -> Path:
     """Where returned files are collected from (设置 提交文件夹, relative to the office workbook)."""
     return _resolve(book.folder, scheme.settings.submit_dir)
 
 
-def output_folder(book, scheme: Scheme) -> Path:
+def output_folder(book, scheme) -> Path:
     """设置 输出文件夹, relative to the office workbook."""
     return _resolve(book.folder, scheme.settings.output_dir)
 
 
-def period_folder(book, scheme: Scheme, period: Period) -> Path:
+def period_folder(book, scheme, period) -> Path:
     """<output folder>/<year><period>: everything the tool writes for one period."""
     return output_folder(book, scheme) / f"{scheme.settings.year}{period.name}"
 
 
-def forms_folder(book, scheme: Scheme, period: Period) -> Path:
+def forms_folder(book, scheme, period) -> Path:
     return period_folder(book, scheme, period) / FORMS_FOLDER
 
 
-def feedback_folder(book, scheme: Scheme, period: Period) -> Path:
+def feedback_folder(book, scheme, period) -> Path:
     return period_folder(book, scheme, period) / FEEDBACK_FOLDER
 
 
-def mail_folder(book, scheme: Scheme, period: Period) -> Path:
+def mail_folder(book, scheme, period) -> Path:
     """The send journal and the dry-run previews."""
     return period_folder(book, scheme, period) / MAIL_FOLDER

@@ -4,6 +4,9 @@
 or raises `SchemeError` listing every mistake in Chinese with sheet and row. Nothing is generated from
 an invalid scheme. No number of the domain is baked in here: weights, points, grades and quotas all come
 from the workbook.
+
+One piece (~600 lines) on purpose: the scheme's records and the checks that build them are read together —
+each record's fields and the Chinese message for each mistake in it sit side by side.
 """
 from __future__ import annotations
 

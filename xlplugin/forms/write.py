@@ -1,5 +1,10 @@
-"""Lays out a form workbook with XlsxWriter from the declarations in `layout`: locked definitions, highlighted
-input cells, validation, print set-up, protection and the signed meta sheet."""
+"""Lays out a form workbook with XlsxWriter from the declarations in `spec`: locked definitions, highlighted
+input cells, validation, print set-up, protection and the signed meta sheet; and what every kind's form opens
+with (instructions, subtitle, validations).
+
+One piece (~570 lines) on purpose: the lean sheet-data writer overrides XlsxWriter internals and must stay next to
+the FormWriter that feeds it (cell tuples, row info, cached formats), so both change together.
+"""
 from __future__ import annotations
 
 import math
