@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import ledger
+from .errors import UserError
 from .files import sha256_file
 from .forms import KINDS, SPECS, Recipient
 from .forms.inputs import Reading, diagnose
@@ -283,7 +284,14 @@ def collect(book: OfficeBook, source: Path | None = None, period: str | None = N
     scheme = load_scheme(book)
     p = scheme.period(period)
     folder = Path(source) if source else ledger.submission_folder(book, scheme)
+    if write:
+        book.ensure_writable()
+    if not folder.is_dir():
+        raise UserError(f"提交文件夹不存在：{folder}。请检查“设置”中的“提交文件夹”或 --from 后的文件夹名，什么也没有改动。")
     files = list_files(folder)
+    if not files:
+        raise UserError(f"提交文件夹中没有任何文件：{folder}。请先把各单位发回的表格放进这个文件夹（或运行 xlplugin fetch），"
+                        "什么也没有改动。")
     outcomes = read_all(scheme, p, files, progress, workers)
     supersede(outcomes)
     status, issues, marks = tables(scheme, p, outcomes)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import stat
 import tempfile
 from datetime import datetime
 from pathlib import Path
@@ -17,7 +18,9 @@ from typing import Callable
 def write_atomically(path: str | os.PathLike, write: Callable[[Path], None]) -> Path:
     """Call `write(tmp)` to fill a temp file beside `path`, make it durable, then put it in place in one step.
 
-    The temp file is in the same folder (so os.replace is atomic) and is removed if anything fails.
+    The temp file is in the same folder (so os.replace is atomic) and is removed if anything fails. The new file
+    keeps the permissions of the one it replaces (a new file gets the usual ones): mkstemp's private 0600 would
+    lock colleagues on a shared drive out of the office workbook.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -28,11 +31,21 @@ def write_atomically(path: str | os.PathLike, write: Callable[[Path], None]) -> 
         write(tmp)
         with open(tmp, "rb") as fh:
             os.fsync(fh.fileno())
+        os.chmod(tmp, _mode_for(path))
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
     return path
+
+
+def _mode_for(path: Path) -> int:
+    try:
+        return stat.S_IMODE(os.stat(path).st_mode)
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 def write_bytes_atomically(path: str | os.PathLike, data: bytes) -> Path:
@@ -49,6 +62,13 @@ def backup(path: Path, folder_name: str) -> Path | None:
     target = folder / f"{path.stem}.{stamp}{path.suffix}"
     shutil.copy2(path, target)
     return target
+
+
+def lock_files(path: Path) -> list[Path]:
+    """The marks Excel/WPS (~$name.xlsx) and LibreOffice (.~lock.name.xlsx#) leave beside a workbook they have open."""
+    candidates = {path.parent / f"~${path.name}", path.parent / f"~${path.name[2:]}",  # Word-style owner files
+                  path.parent / f".~lock.{path.name}#"}
+    return sorted(p for p in candidates if p.exists())
 
 
 def safe_filename(text: str) -> str:

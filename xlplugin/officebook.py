@@ -16,7 +16,8 @@ from typing import Protocol
 
 import pandas as pd
 
-from .files import backup, write_atomically
+from .errors import UserError
+from .files import backup, lock_files, write_atomically
 from .ledger import BACKUP_FOLDER
 from .values import clean_cell
 
@@ -42,6 +43,9 @@ class OfficeBook(Protocol):
     def read_sheet(self, name: str) -> pd.DataFrame: ...
 
     def write_sheets(self, sheets: dict[str, pd.DataFrame], charts: dict[str, ChartSpec] | None = None) -> None: ...
+
+    def ensure_writable(self) -> None:
+        """Refuse (UserError) before any work when the workbook cannot be rewritten now."""
 
 
 def table_from_rows(rows: list[list]) -> pd.DataFrame:
@@ -91,6 +95,14 @@ class FileOfficeBook:
         rows = self._calamine().get_sheet_by_name(name).to_python(skip_empty_area=False)
         return table_from_rows(rows)
 
+    def ensure_writable(self) -> None:
+        """A workbook open in Excel, WPS or LibreOffice must not be replaced under it: the user's unsaved work
+        and ours would overwrite each other. Verbs call this before they start, so nothing is written."""
+        locks = lock_files(self.path)
+        if locks:
+            raise UserError(f"考评台账“{self.path.name}”正在被 Excel、WPS 或 LibreOffice 打开（发现 {locks[0].name}）。"
+                            "请先保存并关闭它，再重新运行；如确认没有打开，可删除这个锁定文件。")
+
     def write_sheets(self, sheets: dict[str, pd.DataFrame], charts: dict[str, ChartSpec] | None = None) -> None:
         """Replace (or add) the given sheets; every other sheet and its formatting stays as it was.
 
@@ -112,6 +124,7 @@ class FileOfficeBook:
             write_frame(ws, frame)
             if charts and name in charts:
                 add_column_chart(ws, frame, charts[name])
+        self.ensure_writable()
         backup(self.path, BACKUP_FOLDER)
         write_atomically(self.path, wb.save)
         self._workbook = None

@@ -18,6 +18,7 @@ from functools import cached_property
 import pandas as pd
 
 from . import ledger
+from .errors import UserError
 from .officebook import OfficeBook
 from .values import cell_text
 
@@ -239,7 +240,7 @@ class Problem:
         return where + self.message
 
 
-class SchemeError(Exception):
+class SchemeError(UserError):
     """The office workbook does not describe a usable scheme; `problems` says where and why."""
 
     def __init__(self, problems: list[Problem]):

@@ -1,0 +1,71 @@
+"""A verb with nothing to work on, or a workbook it must not touch, stops with a Chinese sentence and writes
+nothing (issue 11, guards)."""
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import stat
+from pathlib import Path
+
+import pytest
+
+from xlplugin.cli import main
+
+
+def sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture
+def office(city, tmp_path) -> Path:
+    folder = tmp_path / "city"
+    shutil.copytree(city.office.parent, folder)
+    return folder / city.office.name
+
+
+def run(capsys, *argv) -> tuple[int, str]:
+    code = main(list(argv))
+    out = capsys.readouterr()
+    return code, out.out + out.err
+
+
+def test_collect_from_a_folder_that_does_not_exist_writes_nothing(office, capsys):
+    before = sha(office)
+    code, text = run(capsys, "collect", str(office), "--from", str(office.parent / "提 交"))
+    assert code == 1
+    assert "提交文件夹不存在" in text and "Traceback" not in text
+    assert sha(office) == before and not (office.parent / "备份").exists()
+
+
+def test_collect_from_an_empty_folder_writes_nothing(office, capsys):
+    (office.parent / "空").mkdir()
+    before = sha(office)
+    code, text = run(capsys, "collect", str(office), "--from", str(office.parent / "空"))
+    assert code == 1 and "没有任何文件" in text
+    assert sha(office) == before
+
+
+@pytest.mark.parametrize("lock", ["~${}", ".~lock.{}#"])
+def test_a_workbook_open_in_a_spreadsheet_application_is_not_rewritten(office, capsys, lock):
+    """Excel/WPS leave ~$name.xlsx, LibreOffice .~lock.name.xlsx# beside an open workbook."""
+    (office.parent / "提交").mkdir(exist_ok=True)
+    shutil.copy(next((office.parent / "输出").rglob("*_D001_*.xlsx")), office.parent / "提交")
+    (office.parent / lock.format(office.name)).write_text("user")
+    before = sha(office)
+    code, text = run(capsys, "collect", str(office))
+    assert code == 1 and "正在被" in text and "关闭" in text
+    assert sha(office) == before and not (office.parent / "备份").exists()
+    (office.parent / lock.format(office.name)).unlink()
+    code, _ = run(capsys, "collect", str(office))
+    assert code == 0 and sha(office) != before
+
+
+@pytest.mark.parametrize("mode", [0o644, 0o664, 0o640])
+def test_rewriting_the_workbook_keeps_its_permissions(office, capsys, mode):
+    (office.parent / "提交").mkdir(exist_ok=True)
+    shutil.copy(next((office.parent / "输出").rglob("*_D001_*.xlsx")), office.parent / "提交")
+    os.chmod(office, mode)
+    code, _ = run(capsys, "collect", str(office))
+    assert code == 0
+    assert stat.S_IMODE(os.stat(office).st_mode) == mode
