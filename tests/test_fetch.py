@@ -22,8 +22,10 @@ from pathlib import Path
 import pytest
 
 from xlplugin import ledger
-from xlplugin import fetch as fetchmod
-from xlplugin.mail import MailError
+from xlplugin.mail import MailError, fetch
+from xlplugin.mail.config import IMAP_PASSWORD_ENV
+from xlplugin.mail.fetch import DUPLICATE, NO_ATTACHMENT, NOT_FORM, STORED, UNKNOWN_SENDER
+from xlplugin.mail.imap import modified_utf7
 from xlplugin.officebook import FileOfficeBook
 
 from test_mail import free_port, set_email, set_settings, tls_files  # noqa: F401  (tls_files is a fixture
@@ -198,6 +200,7 @@ def log_rows(office: Path) -> list[dict]:
 # ------------------------------------------------------------------------------------------ tests
 
 
+@pytest.mark.slow  # an IMAP server (dovecot)
 def test_fetch_stores_known_senders_lists_others_and_is_idempotent(office, city, imap):
     book = point_at(office, imap)
     d001 = city.unit_form("D001").read_bytes()
@@ -222,7 +225,7 @@ def test_fetch_stores_known_senders_lists_others_and_is_idempotent(office, city,
                  t0.replace(hour=14))
 
     progress = []
-    result = fetchmod.fetch(book, password=PASSWORD, progress=lambda d, t: progress.append((d, t)))
+    result = fetch(book, password=PASSWORD, progress=lambda d, t: progress.append((d, t)))
     submit = office.parent / "提交"
     assert result.folder == submit
     assert result.seen == 7 and result.read == 6  # the duplicate delivery is not read twice
@@ -244,19 +247,19 @@ def test_fetch_stores_known_senders_lists_others_and_is_idempotent(office, city,
     assert "stranger@evil.example" in "\n".join(result.details())
     rows = log_rows(office)
     assert len(rows) == 7  # D001, K01 form + pdf, stranger, no attachment, duplicate, D003
-    assert {r["结果"] for r in rows} == {fetchmod.STORED, fetchmod.DUPLICATE, fetchmod.UNKNOWN_SENDER,
-                                        fetchmod.NOT_FORM, fetchmod.NO_ATTACHMENT}
-    assert next(r for r in rows if r["发件地址"] == "fgw@songyuan.example.gov.cn" and r["结果"] == fetchmod.STORED)["邮件编号"] == first_id
+    assert {r["结果"] for r in rows} == {STORED, DUPLICATE, UNKNOWN_SENDER,
+                                        NOT_FORM, NO_ATTACHMENT}
+    assert next(r for r in rows if r["发件地址"] == "fgw@songyuan.example.gov.cn" and r["结果"] == STORED)["邮件编号"] == first_id
 
     # again: nothing is read, nothing stored, the log unchanged
     files_before = sorted(submit.rglob("*"))
-    again = fetchmod.fetch(FileOfficeBook(office), password=PASSWORD)
+    again = fetch(FileOfficeBook(office), password=PASSWORD)
     assert again.read == 0 and not again.stored and sorted(submit.rglob("*")) == files_before
     assert len(log_rows(office)) == 7
 
     # once the stranger's address is in the workbook, that message is taken too
     set_email(office, "单位", "D004", "stranger@evil.example")
-    later = fetchmod.fetch(FileOfficeBook(office), password=PASSWORD)
+    later = fetch(FileOfficeBook(office), password=PASSWORD)
     assert later.read == 1 and [p.parent.name for p in later.stored] == ["D004_市国资委"]
 
     # collect reads what fetch stored
@@ -274,6 +277,7 @@ def test_fetch_stores_known_senders_lists_others_and_is_idempotent(office, city,
     assert states("被考评单位", "D003") == {"已收到"}
 
 
+@pytest.mark.slow  # an IMAP server (dovecot)
 def test_a_crash_before_the_log_was_written_stores_nothing_twice(office, city, imap, monkeypatch):
     book = point_at(office, imap)
     imap.deliver(message("市发改委 <fgw@songyuan.example.gov.cn>", "表格",
@@ -284,40 +288,41 @@ def test_a_crash_before_the_log_was_written_stores_nothing_twice(office, city, i
 
     monkeypatch.setattr(FileOfficeBook, "write_sheets", crash)
     with pytest.raises(KeyboardInterrupt):
-        fetchmod.fetch(book, password=PASSWORD)
+        fetch(book, password=PASSWORD)
     monkeypatch.undo()
     submit = office.parent / "提交"
     assert len(list(submit.rglob("*.xlsx"))) == 1
-    again = fetchmod.fetch(FileOfficeBook(office), password=PASSWORD)
+    again = fetch(FileOfficeBook(office), password=PASSWORD)
     assert again.read == 1 and not again.stored and again.duplicates == [city.unit_form("D001").name]
     assert len(list(submit.rglob("*.xlsx"))) == 1
 
 
+@pytest.mark.slow  # an IMAP server (dovecot)
 def test_fetch_over_ssl_and_a_wrong_password(office, city, imap, tls_files, monkeypatch):  # noqa: F811
     book = point_at(office, imap, "SSL")
     imap.deliver(message("市发改委 <fgw@songyuan.example.gov.cn>", "表格",
                          [(city.unit_form("D001").name, city.unit_form("D001").read_bytes())]), datetime.now())
     context = ssl.create_default_context(cafile=str(tls_files[0]))
-    monkeypatch.setenv(fetchmod.IMAP_PASSWORD_ENV, PASSWORD)
-    result = fetchmod.fetch(book, ssl_context=context)
+    monkeypatch.setenv(IMAP_PASSWORD_ENV, PASSWORD)
+    result = fetch(book, ssl_context=context)
     assert len(result.stored) == 1
-    monkeypatch.setenv(fetchmod.IMAP_PASSWORD_ENV, "wrong")
+    monkeypatch.setenv(IMAP_PASSWORD_ENV, "wrong")
     with pytest.raises(MailError, match="拒绝登录"):
-        fetchmod.fetch(FileOfficeBook(office), ssl_context=context)
-    monkeypatch.delenv(fetchmod.IMAP_PASSWORD_ENV)
+        fetch(FileOfficeBook(office), ssl_context=context)
+    monkeypatch.delenv(IMAP_PASSWORD_ENV)
     monkeypatch.delenv("XLPLUGIN_SMTP_PASSWORD", raising=False)
     with pytest.raises(MailError, match="没有找到收件邮箱"):
-        fetchmod.fetch(FileOfficeBook(office), ssl_context=context)
+        fetch(FileOfficeBook(office), ssl_context=context)
     with pytest.raises(MailError, match="加密连接失败"):  # the test certificate is not trusted by default
-        fetchmod.fetch(FileOfficeBook(office), password=PASSWORD)
+        fetch(FileOfficeBook(office), password=PASSWORD)
 
 
 def test_missing_imap_settings_are_explained(office):
     with pytest.raises(MailError, match="IMAP服务器"):
-        fetchmod.fetch(FileOfficeBook(office), password="x")
+        fetch(FileOfficeBook(office), password="x")
 
 
 def test_mailbox_names_in_modified_utf7():
-    assert fetchmod.modified_utf7("INBOX") == "INBOX"
-    assert fetchmod.modified_utf7("收件箱") == "&ZTZO9nux-"
-    assert fetchmod.modified_utf7("A&B 已发送") == "A&-B &XfJT0ZAB-"
+    assert modified_utf7("INBOX") == "INBOX"
+    assert modified_utf7("收件箱") == "&ZTZO9nux-"
+    assert modified_utf7("A&B 已发送") == "A&-B &XfJT0ZAB-"

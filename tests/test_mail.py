@@ -19,7 +19,12 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 
 from xlplugin import ledger
-from xlplugin import mail
+from xlplugin.mail import MailError, send
+from xlplugin.mail.address import split_addresses
+from xlplugin.mail.config import PASSWORD_ENV, stored_password
+from xlplugin.mail.journal import BAD_ADDRESS, FAILED, JOURNAL_NAME, NO_ADDRESS, SENT, UNKNOWN, SendLog
+from xlplugin.mail.message import WIRE, Outgoing, attachment
+from xlplugin.mail.send import plan_messages
 from xlplugin.officebook import FileOfficeBook
 
 PASSWORD = "Tèst-密码-4711"
@@ -176,21 +181,22 @@ def log_rows(office: Path) -> list[dict]:
     return frame.to_dict("records")
 
 
-def plan(book: FileOfficeBook, what="forms", kinds=None) -> list[mail.Outgoing]:
+def plan(book: FileOfficeBook, what="forms", kinds=None) -> list[Outgoing]:
     from xlplugin.scheme import load_scheme
 
     scheme = load_scheme(book)
-    return mail.plan_messages(book, scheme, scheme.period(), what, kinds)
+    return plan_messages(book, scheme, scheme.period(), what, kinds)
 
 
 # ------------------------------------------------------------------------------------------ tests
 
 
+@pytest.mark.slow  # an SMTP server (aiosmtpd)
 def test_every_form_arrives_with_its_chinese_file_name_and_exact_bytes(office, smtp):
     book = point_at(office, smtp)
     messages = plan(book)
     seen = []
-    result = mail.send(book, "forms", progress=lambda done, total: seen.append((done, total)))
+    result = send(book, "forms", progress=lambda done, total: seen.append((done, total)))
     assert result.ok and len(result.sent) == len(messages) == 65
     assert seen[-1] == (65, 65)
     got = smtp.handler.got
@@ -215,21 +221,21 @@ def test_every_form_arrives_with_its_chinese_file_name_and_exact_bytes(office, s
         assert "filename*=utf-8''" in raw and 'name="=?utf-8?b?' in raw
     # the log: one row per message, with the file's sha256
     rows = log_rows(office)
-    assert len(rows) == 65 and {r["结果"] for r in rows} == {mail.SENT}
+    assert len(rows) == 65 and {r["结果"] for r in rows} == {SENT}
     by_code = {r["接收方代码"]: r for r in rows}
     d001 = next(o for o in messages if o.recipient.code == "D001")
     assert by_code["D001"]["SHA256"] == sha(d001.files[0])
     assert by_code["D001"]["文件"] == d001.files[0].name
     assert by_code["D001"]["电子邮箱"] == "fgw@songyuan.example.gov.cn"
     # a rerun sends nothing
-    again = mail.send(FileOfficeBook(office), "forms")
+    again = send(FileOfficeBook(office), "forms")
     assert again.sent == [] and len(again.already) == 65 and len(smtp.handler.got) == 65
     assert len(log_rows(office)) == 65
 
 
 def test_python_and_the_legacy_parser_decode_the_attachment_header():
-    part = mail.attachment("2026年终_D001_市发改委_绩效考评表.xlsx", b"PK\x03\x04")
-    raw = part.as_bytes(policy=mail.WIRE).decode("ascii")
+    part = attachment("2026年终_D001_市发改委_绩效考评表.xlsx", b"PK\x03\x04")
+    raw = part.as_bytes(policy=WIRE).decode("ascii")
     assert "filename*=utf-8''2026%E5%B9%B4%E7%BB%88_D001_" in raw
     legacy = email.message_from_string(raw)  # compat32, as older tools read it
     assert legacy.get_filename() == "2026年终_D001_市发改委_绩效考评表.xlsx"
@@ -238,13 +244,14 @@ def test_python_and_the_legacy_parser_decode_the_attachment_header():
     assert modern["content-type"].params["name"] == "2026年终_D001_市发改委_绩效考评表.xlsx"
 
 
+@pytest.mark.slow  # an SMTP server (aiosmtpd)
 def test_recipients_without_or_with_a_broken_address_are_reported_not_sent(office, smtp):
     set_email(office, "单位", "D002", None)
     set_email(office, "单位", "D003", "czj at songyuan")
     set_email(office, "单位", "D004", "gzw＠songyuan.example.gov.cn")  # full-width ＠: understood
     set_email(office, "单位", "D005", "a@songyuan.example.gov.cn；b@songyuan.example.gov.cn")  # two addresses
     book = point_at(office, smtp)
-    result = mail.send(book, "forms", kinds=["unit"])
+    result = send(book, "forms", kinds=["unit"])
     assert [o.recipient.code for o in result.no_address] == ["D002"]
     assert [(o.recipient.code, bad) for o, bad in result.bad_address] == [("D003", ["czj", "at", "songyuan"])]
     assert len(result.sent) == 36
@@ -254,37 +261,39 @@ def test_recipients_without_or_with_a_broken_address_are_reported_not_sent(offic
     (both,) = smtp.handler.to("a@songyuan.example.gov.cn")
     assert both.rcpt == ["a@songyuan.example.gov.cn", "b@songyuan.example.gov.cn"]
     rows = log_rows(office)
-    assert [r["结果"] for r in rows if r["接收方代码"] == "D002"] == [mail.NO_ADDRESS]
-    assert [r["结果"] for r in rows if r["接收方代码"] == "D003"] == [mail.BAD_ADDRESS]
+    assert [r["结果"] for r in rows if r["接收方代码"] == "D002"] == [NO_ADDRESS]
+    assert [r["结果"] for r in rows if r["接收方代码"] == "D003"] == [BAD_ADDRESS]
     # a rerun reports them again but does not pile up rows; once the address is there, it goes out
     set_email(office, "单位", "D002", "jingwei@songyuan.example.gov.cn")
-    again = mail.send(FileOfficeBook(office), "forms", kinds=["unit"])
+    again = send(FileOfficeBook(office), "forms", kinds=["unit"])
     assert [o.recipient.code for o in again.sent] == ["D002"]
     assert [o.recipient.code for o, _ in again.bad_address] == ["D003"]
     rows = log_rows(office)
-    assert [r["结果"] for r in rows if r["接收方代码"] == "D002"] == [mail.NO_ADDRESS, mail.SENT]
-    assert [r["结果"] for r in rows if r["接收方代码"] == "D003"] == [mail.BAD_ADDRESS]
+    assert [r["结果"] for r in rows if r["接收方代码"] == "D002"] == [NO_ADDRESS, SENT]
+    assert [r["结果"] for r in rows if r["接收方代码"] == "D003"] == [BAD_ADDRESS]
 
 
+@pytest.mark.slow  # an SMTP server (aiosmtpd)
 def test_refused_part_way_then_rerun_every_recipient_gets_exactly_one(office, smtp):
     book = point_at(office, smtp)
     messages = plan(book, kinds=["rater", "leader"])
     addresses = [o.addresses[0] for o in messages]
     smtp.handler.refuse = {addresses[2], addresses[7], addresses[8]}
-    first = mail.send(book, "forms", kinds=["rater", "leader"])
+    first = send(book, "forms", kinds=["rater", "leader"])
     assert not first.ok and len(first.failed) == 3 and len(first.sent) == len(messages) - 3
     assert "554" in first.failed[0][1]
     assert any("发送失败" in line for line in first.details())
-    second = mail.send(FileOfficeBook(office), "forms", kinds=["rater", "leader"])
+    second = send(FileOfficeBook(office), "forms", kinds=["rater", "leader"])
     assert second.ok and sorted(o.addresses[0] for o in second.sent) == sorted([addresses[2], addresses[7], addresses[8]])
     assert len(second.already) == len(messages) - 3
     for address in addresses:
         assert len(smtp.handler.to(address)) == 1, address
     rows = log_rows(office)
-    assert sum(r["结果"] == mail.FAILED for r in rows) == 3
-    assert sum(r["结果"] == mail.SENT for r in rows) == len(messages)
+    assert sum(r["结果"] == FAILED for r in rows) == 3
+    assert sum(r["结果"] == SENT for r in rows) == len(messages)
 
 
+@pytest.mark.slow  # an SMTP server (aiosmtpd)
 def test_dropped_connections_failed_is_resent_maybe_delivered_is_not(office, smtp):
     book = point_at(office, smtp)
     messages = plan(book, kinds=["rater", "leader"])
@@ -293,11 +302,11 @@ def test_dropped_connections_failed_is_resent_maybe_delivered_is_not(office, smt
     # dropped at RCPT TO, certainly not delivered: once is retried at once on a new connection, twice fails
     smtp.handler.drop_before = {lost: 2, again: 1}
     smtp.handler.drop_after = {maybe}  # the server kept it, the answer never came
-    first = mail.send(book, "forms", kinds=["rater", "leader"])
+    first = send(book, "forms", kinds=["rater", "leader"])
     assert [o.addresses[0] for o, _ in first.failed] == [lost]
     assert [o.addresses[0] for o, _ in first.unknown] == [maybe]
     assert len(first.sent) == len(messages) - 2  # the run went on over a fresh connection each time
-    second = mail.send(FileOfficeBook(office), "forms", kinds=["rater", "leader"])
+    second = send(FileOfficeBook(office), "forms", kinds=["rater", "leader"])
     assert [o.addresses[0] for o in second.sent] == [lost]
     assert [o.addresses[0] for o, _ in second.held] == [maybe]
     assert any("--resend" in line for line in second.details())
@@ -305,24 +314,25 @@ def test_dropped_connections_failed_is_resent_maybe_delivered_is_not(office, smt
         assert len(smtp.handler.to(address)) == 1, address
     # the office checked and wants it sent once more: only then a second copy
     code = messages[4].recipient.code
-    third = mail.send(FileOfficeBook(office), "forms", kinds=["rater", "leader"], resend=[code])
+    third = send(FileOfficeBook(office), "forms", kinds=["rater", "leader"], resend=[code])
     assert [o.recipient.code for o in third.sent] == [code]
     assert len(smtp.handler.to(maybe)) == 2
 
 
 CRASH = textwrap.dedent("""
     import os, sys
-    from xlplugin import mail
+    from xlplugin.mail import send
     from xlplugin.officebook import FileOfficeBook
 
     def progress(done, total):
         if done == int(sys.argv[2]):
             os._exit(3)  # a hard crash: no finally, no sheet written
 
-    mail.send(FileOfficeBook(sys.argv[1]), "forms", kinds=["rater", "leader"], progress=progress)
+    send(FileOfficeBook(sys.argv[1]), "forms", kinds=["rater", "leader"], progress=progress)
 """)
 
 
+@pytest.mark.slow  # an SMTP server (aiosmtpd)
 def test_a_crash_between_messages_loses_nothing_and_sends_nothing_twice(office, smtp):
     book = point_at(office, smtp)
     messages = plan(book, kinds=["rater", "leader"])
@@ -330,44 +340,46 @@ def test_a_crash_between_messages_loses_nothing_and_sends_nothing_twice(office, 
     assert run.returncode == 3, run.stderr
     assert len(smtp.handler.got) == 4
     assert ledger.SEND_LOG.name not in FileOfficeBook(office).sheet_names()  # only the journal knows
-    result = mail.send(FileOfficeBook(office), "forms", kinds=["rater", "leader"])
+    result = send(FileOfficeBook(office), "forms", kinds=["rater", "leader"])
     assert result.ok and len(result.already) == 4 and len(result.sent) == len(messages) - 4
     for o in messages:
         assert len(smtp.handler.to(o.addresses[0])) == 1
     rows = log_rows(office)
-    assert len(rows) == len(messages) and {r["结果"] for r in rows} == {mail.SENT}
+    assert len(rows) == len(messages) and {r["结果"] for r in rows} == {SENT}
 
 
+@pytest.mark.slow  # an SMTP server (aiosmtpd)
 def test_a_crash_after_the_server_accepted_but_before_the_record_is_not_resent(office, smtp, monkeypatch):
     book = point_at(office, smtp)
     messages = plan(book, kinds=["rater"])
-    record = mail.SendLog.record
+    record = SendLog.record
     calls = {"sent": 0}
 
     def crash_on_second_success(self, ident, row):
-        if row["结果"] == mail.SENT:
+        if row["结果"] == SENT:
             calls["sent"] += 1
             if calls["sent"] == 2:
                 raise KeyboardInterrupt  # the server has the message; our record of it never got written
         record(self, ident, row)
 
-    monkeypatch.setattr(mail.SendLog, "record", crash_on_second_success)
+    monkeypatch.setattr(SendLog, "record", crash_on_second_success)
     with pytest.raises(KeyboardInterrupt):
-        mail.send(book, "forms", kinds=["rater"])
-    monkeypatch.setattr(mail.SendLog, "record", record)
+        send(book, "forms", kinds=["rater"])
+    monkeypatch.setattr(SendLog, "record", record)
     assert len(smtp.handler.got) == 2
-    result = mail.send(FileOfficeBook(office), "forms", kinds=["rater"])
+    result = send(FileOfficeBook(office), "forms", kinds=["rater"])
     assert [o.recipient.code for o, _ in result.held] == [messages[1].recipient.code]
     assert len(result.sent) == len(messages) - 2
     for o in messages:
         assert len(smtp.handler.to(o.addresses[0])) == 1
     states = {r["接收方代码"]: r["结果"] for r in log_rows(office)}
-    assert states[messages[1].recipient.code] == mail.UNKNOWN
+    assert states[messages[1].recipient.code] == UNKNOWN
 
 
+@pytest.mark.slow  # an SMTP server (aiosmtpd)
 def test_dry_run_writes_eml_files_that_parse_back_and_sends_nothing(office, smtp):
     book = point_at(office, smtp)
-    result = mail.send(book, "forms", dry_run=True, kinds=["unit", "leader"])
+    result = send(book, "forms", dry_run=True, kinds=["unit", "leader"])
     assert len(result.previews) == 38 + 12 and not smtp.handler.got
     assert ledger.SEND_LOG.name not in FileOfficeBook(office).sheet_names()
     messages = {o.recipient.code: o for o in plan(book, kinds=["unit", "leader"])}
@@ -382,18 +394,19 @@ def test_dry_run_writes_eml_files_that_parse_back_and_sends_nothing(office, smtp
         assert part.get_filename() == o.files[0].name
         assert sha(part.get_content()) == sha(o.files[0])
     # a second dry run replaces the previews
-    again = mail.send(FileOfficeBook(office), "forms", dry_run=True, kinds=["leader"])
+    again = send(FileOfficeBook(office), "forms", dry_run=True, kinds=["leader"])
     assert sorted(p.name for p in result.previews[0].parent.glob("*.eml")) == sorted(p.name for p in again.previews)
 
 
+@pytest.mark.slow  # an SMTP server (aiosmtpd)
 def test_feedback_goes_to_every_unit(office, smtp):
     from xlplugin.feedback import run_feedback
 
     book = point_at(office, smtp)
-    missing = mail.send(book, "feedback", dry_run=True)
+    missing = send(book, "feedback", dry_run=True)
     assert len(missing.missing) == 38 and not missing.previews  # nothing to attach yet
     feedback = run_feedback(book)
-    result = mail.send(FileOfficeBook(office), "feedback")
+    result = send(FileOfficeBook(office), "feedback")
     assert result.ok and len(result.sent) == 38
     for path in feedback.paths:
         code = path.name.split("_")[1]
@@ -406,10 +419,11 @@ def test_feedback_goes_to_every_unit(office, smtp):
     rows = log_rows(office)
     assert {r["内容"] for r in rows} == {"反馈"} and len(rows) == 38
     # forms and feedback are logged apart: sending the forms now is not blocked by the feedback
-    forms = mail.send(FileOfficeBook(office), "forms", kinds=["unit"])
+    forms = send(FileOfficeBook(office), "forms", kinds=["unit"])
     assert len(forms.sent) == 38
 
 
+@pytest.mark.slow  # an SMTP server (aiosmtpd)
 @pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
 @pytest.mark.parametrize("security", ["STARTTLS", "SSL"])
 def test_encrypted_connection_and_login(office, tls_files, security, monkeypatch):
@@ -421,35 +435,36 @@ def test_encrypted_connection_and_login(office, tls_files, security, monkeypatch
                               auth_require_tls=True, **kwargs)
     try:
         book = point_at(office, server, security)
-        monkeypatch.setenv(mail.PASSWORD_ENV, PASSWORD)
-        result = mail.send(book, "forms", kinds=["rater"], ssl_context=client_context(tls_files))
+        monkeypatch.setenv(PASSWORD_ENV, PASSWORD)
+        result = send(book, "forms", kinds=["rater"], ssl_context=client_context(tls_files))
         assert result.ok and len(result.sent) == 5 and len(server.handler.got) == 5
         # the password is nowhere: not in the workbook, not in the journal
         wb = openpyxl.load_workbook(office)
         cells = [str(c.value) for ws in wb for row in ws.iter_rows() for c in row if c.value is not None]
         assert not any(PASSWORD in c for c in cells)
-        journal = result.folder / mail.JOURNAL_NAME
+        journal = result.folder / JOURNAL_NAME
         assert PASSWORD not in journal.read_text(encoding="utf-8")
         # a wrong password stops before anything is sent or recorded
-        monkeypatch.setenv(mail.PASSWORD_ENV, "wrong")
-        with pytest.raises(mail.MailError, match="拒绝登录"):
-            mail.send(FileOfficeBook(office), "forms", kinds=["leader"], ssl_context=client_context(tls_files))
+        monkeypatch.setenv(PASSWORD_ENV, "wrong")
+        with pytest.raises(MailError, match="拒绝登录"):
+            send(FileOfficeBook(office), "forms", kinds=["leader"], ssl_context=client_context(tls_files))
         assert len(server.handler.got) == 5
         # an untrusted certificate is refused
-        with pytest.raises(mail.MailError, match="加密连接失败"):
-            mail.send(FileOfficeBook(office), "forms", kinds=["leader"], password=PASSWORD)
+        with pytest.raises(MailError, match="加密连接失败"):
+            send(FileOfficeBook(office), "forms", kinds=["leader"], password=PASSWORD)
     finally:
         server.controller.stop()
 
 
+@pytest.mark.slow  # an SMTP server (aiosmtpd)
 @pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
 def test_a_server_that_wants_a_login_stops_the_run_with_advice(office, monkeypatch):
-    monkeypatch.delenv(mail.PASSWORD_ENV, raising=False)
+    monkeypatch.delenv(PASSWORD_ENV, raising=False)
     server = start_server(authenticator=authenticator, auth_required=True, auth_require_tls=False)
     try:
         book = point_at(office, server)
-        result = mail.send(book, "forms", kinds=["rater"], password="")
-        assert result.aborted and mail.PASSWORD_ENV in result.aborted
+        result = send(book, "forms", kinds=["rater"], password="")
+        assert result.aborted and PASSWORD_ENV in result.aborted
         assert len(result.failed) == 1 and not server.handler.got  # stopped at the first, not 5 failures
     finally:
         server.controller.stop()
@@ -457,8 +472,8 @@ def test_a_server_that_wants_a_login_stops_the_run_with_advice(office, monkeypat
 
 def test_unreachable_server_is_a_clear_error_and_nothing_is_recorded(office):
     set_settings(office, host="127.0.0.1", port=free_port(), security="无")
-    with pytest.raises(mail.MailError, match="无法连接邮件服务器"):
-        mail.send(FileOfficeBook(office), "forms", kinds=["rater"])
+    with pytest.raises(MailError, match="无法连接邮件服务器"):
+        send(FileOfficeBook(office), "forms", kinds=["rater"])
     assert ledger.SEND_LOG.name not in FileOfficeBook(office).sheet_names()
 
 
@@ -466,93 +481,53 @@ def test_password_sources(monkeypatch):
     import types
 
     monkeypatch.setenv("XLP_TEST_PW", "from-env")
-    assert mail.stored_password("XLP_TEST_PW", "svc", "u") == "from-env"
+    assert stored_password("XLP_TEST_PW", "svc", "u") == "from-env"
     monkeypatch.delenv("XLP_TEST_PW")
     fake = types.SimpleNamespace(get_password=lambda service, user: f"{service}/{user}")
     monkeypatch.setitem(sys.modules, "keyring", fake)
-    assert mail.stored_password("XLP_TEST_PW", "xlplugin-smtp", "jxb") == "xlplugin-smtp/jxb"
+    assert stored_password("XLP_TEST_PW", "xlplugin-smtp", "jxb") == "xlplugin-smtp/jxb"
 
     def broken(service, user):
         raise RuntimeError("no backend")
 
     monkeypatch.setitem(sys.modules, "keyring", types.SimpleNamespace(get_password=broken))
-    assert mail.stored_password("XLP_TEST_PW", "xlplugin-smtp", "jxb") is None
+    assert stored_password("XLP_TEST_PW", "xlplugin-smtp", "jxb") is None
 
 
 def test_addresses_are_normalised_and_checked():
-    assert mail.split_addresses("ＦＧＷ＠songyuan.example.gov.cn") == (["FGW@songyuan.example.gov.cn"], [])
-    assert mail.split_addresses("a@x.cn; b@y.cn，mailto:c@z.cn") == (["a@x.cn", "b@y.cn", "c@z.cn"], [])
-    assert mail.split_addresses("发改委邮箱") == ([], ["发改委邮箱"])
-    assert mail.split_addresses(None) == ([], [])
+    assert split_addresses("ＦＧＷ＠songyuan.example.gov.cn") == (["FGW@songyuan.example.gov.cn"], [])
+    assert split_addresses("a@x.cn; b@y.cn，mailto:c@z.cn") == (["a@x.cn", "b@y.cn", "c@z.cn"], [])
+    assert split_addresses("发改委邮箱") == ([], ["发改委邮箱"])
+    assert split_addresses(None) == ([], [])
 
 
 def test_cli_send_dry_run(office, capsys):
     from xlplugin.cli import build_parser
 
     parser = build_parser()
-    if "send" not in parser._subparsers._group_actions[0].choices:  # until cli.py registers the verb
-        import argparse
-
-        p = argparse.ArgumentParser()
-        sub = p.add_subparsers()
-        mail.register(sub)
-        parser = p
     args = parser.parse_args(["send", str(office), "--what", "forms", "--dry-run", "--kind", "leader"])
     assert args.func(args) == 0
     out = capsys.readouterr().out
     assert "试发送表格" in out and "应发 12 封" in out
 
 
+@pytest.mark.slow  # an SMTP server (aiosmtpd)
 def test_changes_after_sending_are_reported_not_resent(office, smtp):
     book = point_at(office, smtp)
     messages = plan(book, kinds=["rater"])
-    assert len(mail.send(book, "forms", kinds=["rater"]).sent) == 5
+    assert len(send(book, "forms", kinds=["rater"]).sent) == 5
     set_email(office, "评议组", "P01", "new@songyuan.example.gov.cn")  # the address was wrong and got corrected
     p02 = messages[1].files[0]
     p02.write_bytes(p02.read_bytes() + b"\0")  # the form was regenerated
     set_email(office, "评议组", "P03", None)  # an address removed after the form went out
-    result = mail.send(FileOfficeBook(office), "forms", kinds=["rater"])
+    result = send(FileOfficeBook(office), "forms", kinds=["rater"])
     assert result.sent == [] and len(result.already) == 5 and not result.no_address
     changed = {o.recipient.code: why for o, why in result.changed}
     assert set(changed) == {"P01", "P02"}
     assert "new@songyuan.example.gov.cn" in changed["P01"] and "文件有更新" in changed["P02"]
     assert any("--resend P01" in line for line in result.details())
-    again = mail.send(FileOfficeBook(office), "forms", kinds=["rater"], resend=["P01"])
+    again = send(FileOfficeBook(office), "forms", kinds=["rater"], resend=["P01"])
     assert [o.recipient.code for o in again.sent] == ["P01"]
     assert len(smtp.handler.to("new@songyuan.example.gov.cn")) == 1
     with pytest.raises(ValueError, match="不在本次的接收方中"):
-        mail.send(FileOfficeBook(office), "forms", kinds=["rater"], resend=["D001"])
-
-
-def test_ribbon_buttons_use_the_same_send(office, smtp):
-    book = point_at(office, smtp)
-
-    class FakeRibbon:  # what xlplugin.excel.Ribbon offers: office, progress, alert, activate
-        def __init__(self):
-            self.office, self.alerts, self.shown, self.ticks = book, [], [], []
-
-        def progress(self, label):
-            ui = self
-
-            class Bar:
-                def __call__(self, done, total):
-                    ui.ticks.append((label, done, total))
-
-                def clear(self):
-                    pass
-
-            return Bar()
-
-        def alert(self, text, critical=False):
-            self.alerts.append((text, critical))
-
-        def activate(self, sheet):
-            self.shown.append(sheet)
-
-    ui = FakeRibbon()
-    set_email(office, "单位", "D002", None)
-    mail.ribbon_send(ui, "forms")
-    (text, critical), = ui.alerts
-    assert "本次发出 64 封" in text and "没有邮箱地址" in text and not critical
-    assert ui.shown == [ledger.SEND_LOG.name] and ui.ticks[-1] == ("正在发送表格", 64, 64)
-    assert len(smtp.handler.got) == 64
+        send(FileOfficeBook(office), "forms", kinds=["rater"], resend=["D001"])

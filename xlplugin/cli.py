@@ -2,10 +2,16 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
+from datetime import datetime
 from pathlib import Path
 
-from . import __version__
+from . import __version__, ledger
+from .mail import fetch, send
+from .mail.config import IMAP_KEYRING_SERVICE, IMAP_PASSWORD_ENV, KEYRING_SERVICE, PASSWORD_ENV
+from .mail.message import WHAT
+from .officebook import FileOfficeBook
 
 
 class _Parser(argparse.ArgumentParser):
@@ -96,6 +102,41 @@ def cmd_check(args) -> int:
     return 0
 
 
+def _print_result(result, show: int, sheet: str) -> None:
+    """A verb's summary, then at most `show` of its details; the rest are in the office workbook's `sheet`."""
+    print(result.summary())
+    details = result.details()
+    for line in details[:show]:
+        print(f"  · {line}")
+    if len(details) > show:
+        print(f"  …… 另有 {len(details) - show} 条，见考评台账“{sheet}”工作表。")
+
+
+def cmd_send(args) -> int:
+    kinds = [args.kind] if getattr(args, "kind", None) else None
+    resend = [c for part in (args.resend or []) for c in re.split(r"[,，、\s]+", part) if c]
+    result = send(FileOfficeBook(args.office), args.what, args.period, dry_run=args.dry_run, kinds=kinds,
+                  resend=resend, progress=_progress("发送邮件" if not args.dry_run else "生成预览"))
+    _print_result(result, args.show, ledger.SEND_LOG.name)
+    if not result.dry_run and (result.sent or result.failed or result.unknown):
+        print(f"发送情况已记入考评台账“{ledger.SEND_LOG.name}”工作表。")
+    return 0 if result.ok else 1
+
+
+def cmd_fetch(args) -> int:
+    since = None
+    if args.since:
+        try:
+            since = datetime.strptime(args.since, "%Y-%m-%d")
+        except ValueError:
+            raise ValueError(f"--since 应为日期，如 2027-01-01，现为“{args.since}”。") from None
+    result = fetch(FileOfficeBook(args.office), progress=_progress("收取邮件"), since=since)
+    _print_result(result, args.show, ledger.FETCH_LOG.name)
+    if result.stored:
+        print(f"下一步：xlplugin collect {args.office}")
+    return 0
+
+
 def cmd_demo(args) -> int:
     from .demo import run_demo
 
@@ -148,11 +189,31 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--period", help="考评期（用于文件夹和文件名，默认取“设置”中的当前考评期）")
     s.set_defaults(func=cmd_feedback)
 
-    from .fetch import register as register_fetch
-    from .mail import register as register_send
+    s = sub.add_parser(
+        "send", help="通过电子邮件发送表格或反馈",
+        description="给每个接收方发一封邮件，附上其表格（--what forms）或绩效反馈表（--what feedback）。主题和正文来自 "
+                    "templates/mail/，可直接修改。已发送的不会重发；失败的再次运行时重发。密码取自环境变量 "
+                    f"{PASSWORD_ENV} 或系统密码库（{KEYRING_SERVICE}），不写入台账。")
+    s.add_argument("office", help="考评台账文件")
+    s.add_argument("--what", choices=tuple(WHAT), required=True, help="forms=表格，feedback=绩效反馈表")
+    s.add_argument("--period", help="考评期（默认取“设置”中的当前考评期）")
+    s.add_argument("--kind", choices=tuple(KIND_CHOICES), help="只发一类接收方：" + "，".join(f"{k}={v}" for k, v in KIND_CHOICES.items()))
+    s.add_argument("--dry-run", action="store_true", help="不连接邮件服务器，只在输出文件夹中生成 .eml 预览邮件")
+    s.add_argument("--resend", action="append", metavar="代码",
+                   help="对这些接收方（代码，逗号分隔）再发一次，即使已发送过或结果不明")
+    s.add_argument("--show", type=int, default=20, help="在屏幕上列出的问题条数（默认 20）")
+    s.set_defaults(func=cmd_send)
 
-    register_send(sub)
-    register_fetch(sub)
+    s = sub.add_parser(
+        "fetch", help="从收件邮箱取回发回的表格",
+        description="读取绩效办收件邮箱（IMAP，只读，不改动邮件），把考评台账中已登记邮箱发来的表格附件保存到提交文件夹，"
+                    "按发件单位分文件夹；其他发件人的邮件只列出、不保存。重复运行不会重复保存。服务器等设置见考评台账“设置”"
+                    f"（IMAP服务器、IMAP端口、IMAP加密、IMAP用户名、IMAP文件夹）；密码取自环境变量 {IMAP_PASSWORD_ENV} "
+                    f"或系统密码库（{IMAP_KEYRING_SERVICE}）。")
+    s.add_argument("office", help="考评台账文件")
+    s.add_argument("--since", help="只看这一天及以后收到的邮件，如 2027-01-01")
+    s.add_argument("--show", type=int, default=20, help="在屏幕上列出的条数（默认 20）")
+    s.set_defaults(func=cmd_fetch)
 
     s = sub.add_parser("demo", help="用样例跑一遍完整流程", description="在指定文件夹中用 city 样例运行目前已有的全部流程。")
     s.add_argument("dir", nargs="?", default="demo", help="输出文件夹（默认 ./demo）")

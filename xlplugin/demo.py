@@ -10,7 +10,7 @@ from . import ledger
 from .collect import collect
 from .feedback import run_feedback
 from .generate import generate
-from .mail import demo_step as demo_send
+from .mail import send
 from .officebook import FileOfficeBook
 from .init import init
 from .scheme import load_scheme
@@ -18,6 +18,16 @@ from .results import run_score
 from .simulate import simulate_office, simulate_returns
 
 OFFICE_NAME = "考评台账.xlsx"
+
+
+def demo_send(book: FileOfficeBook, what: str, say=print) -> None:
+    """The demo's e-mail step: a dry run, so no server is needed; previews are written as .eml files."""
+    result = send(book, what, dry_run=True)
+    say(f"　　{result.summary()}")
+    if result.previews:
+        say(f"　　如 {result.previews[0].name}（可用 Outlook、Foxmail、Thunderbird 等打开）")
+    for line in result.details()[:5]:
+        say(f"　　· {line}")
 
 
 def run_demo(folder: Path, say=print) -> dict:

@@ -1,4 +1,4 @@
-"""fetch: take the returned forms out of the office's IMAP mailbox into the submission folder.
+"""fetch: the verb that takes the returned forms out of the office's IMAP mailbox into the submission folder.
 
 Only messages whose sender (From) is an address in the office workbook (单位, 考评部门, 评议组, 领导) have their
 spreadsheet attachments stored, under ``<提交文件夹>/<代码>_<名称>/``, with the file's modification time set to
@@ -20,73 +20,29 @@ import email
 import hashlib
 import imaplib
 import os
-import re
 import ssl
-import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime
 from email import policy
 from email.utils import getaddresses
 from pathlib import Path
-from typing import Callable
 
 import pandas as pd
 
-from . import ledger
-from .mail import KEYRING_SERVICE, PASSWORD_ENV, MailError, cell_text, normalize_address, security_mode, setting_values, split_addresses, stored_password
-from .officebook import OfficeBook
-from .paths import safe_filename
-from .scheme import Scheme, load_scheme
-
-Progress = Callable[[int, int], None]
+from .. import ledger
+from ..files import safe_filename, sha256_file, write_bytes_atomically
+from ..ledger import Progress
+from ..officebook import OfficeBook
+from ..scheme import Scheme, load_scheme
+from ..values import cell_text
+from .address import normalize_address, split_addresses
+from .config import ImapConfig, imap_password
+from .imap import connect, fetch_items
 
 STORED, DUPLICATE, UNKNOWN_SENDER, NOT_FORM, NO_ATTACHMENT, TOO_LARGE = (
     "已保存", "重复，未再保存", "未保存：发件人不在考评台账中", "未保存：不是表格文件", "无附件", "未保存：文件过大")
-IMAP_PASSWORD_ENV = "XLPLUGIN_IMAP_PASSWORD"
-IMAP_KEYRING_SERVICE = "xlplugin-imap"
 FORM_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xltx", ".et", ".ods", ".csv"}  # collect explains what is wrong with the others
 MAX_BYTES = 50 * 1024 * 1024
-BATCH = 200
-
-
-# ============================================================================================ settings
-
-
-@dataclass(frozen=True)
-class ImapConfig:
-    host: str
-    port: int
-    security: str  # none / starttls / ssl
-    user: str
-    folder: str
-
-    @classmethod
-    def from_book(cls, book: OfficeBook, scheme: Scheme) -> "ImapConfig":
-        v = setting_values(book)
-        host = v.get("IMAP服务器", "")
-        if not host:
-            raise MailError("请在考评台账“设置”中填写“IMAP服务器”（收取回复邮件的服务器，如 imap.example.gov.cn），"
-                            "以及 IMAP端口、IMAP加密（无/STARTTLS/SSL）。")
-        security = security_mode(v.get("IMAP加密") or "SSL", "IMAP加密")
-        port_text = v.get("IMAP端口", "")
-        try:
-            port = int(float(port_text)) if port_text else (993 if security == "ssl" else 143)
-        except ValueError:
-            raise MailError(f"“设置”中的“IMAP端口”应为数字，现为“{port_text}”。") from None
-        user = v.get("IMAP用户名") or v.get("SMTP用户名") or scheme.settings.sender
-        if not user:
-            raise MailError("请在考评台账“设置”中填写“IMAP用户名”（一般为绩效办的邮箱地址）。")
-        return cls(host, port, security, user, v.get("IMAP文件夹") or "INBOX")
-
-
-def imap_password(cfg: ImapConfig, book: OfficeBook, scheme: Scheme) -> str | None:
-    found = stored_password(IMAP_PASSWORD_ENV, IMAP_KEYRING_SERVICE, cfg.user)
-    if found:
-        return found
-    smtp_user = setting_values(book).get("SMTP用户名") or scheme.settings.sender
-    if smtp_user == cfg.user:  # the same mailbox: usually the same password
-        return stored_password(PASSWORD_ENV, KEYRING_SERVICE, cfg.user)
-    return None
 
 
 def known_senders(scheme: Scheme) -> dict[str, list[tuple[str, str]]]:
@@ -102,113 +58,10 @@ def known_senders(scheme: Scheme) -> dict[str, list[tuple[str, str]]]:
     return out
 
 
-# ============================================================================================ IMAP
-
-
-def modified_utf7(name: str) -> str:
-    """A mailbox name in IMAP's modified UTF-7 (RFC 3501 5.1.3): 收件箱 -> &VTZO9n7x-."""
-    out, run = [], []
-
-    def flush():
-        if run:
-            data = "".join(run).encode("utf-16-be")
-            import base64
-
-            out.append("&" + base64.b64encode(data).decode("ascii").rstrip("=").replace("/", ",") + "-")
-            run.clear()
-
-    for ch in name:
-        if 0x20 <= ord(ch) <= 0x7E:
-            flush()
-            out.append("&-" if ch == "&" else ch)
-        else:
-            run.append(ch)
-    flush()
-    return "".join(out)
-
-
-def _quote(mailbox: str) -> str:
-    return '"' + mailbox.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def connect(cfg: ImapConfig, password: str | None, context: ssl.SSLContext | None = None,
-            timeout: float = 60) -> imaplib.IMAP4:
-    where = f"{cfg.host}:{cfg.port}"
-    context = context or ssl.create_default_context()
-    if not password:
-        raise MailError(f"没有找到收件邮箱（{cfg.user}）的密码。请设置环境变量 {IMAP_PASSWORD_ENV}，"
-                        f"或在系统密码库中保存 {IMAP_KEYRING_SERVICE} / {cfg.user} 的密码。")
-    try:
-        if cfg.security == "ssl":
-            imap = imaplib.IMAP4_SSL(cfg.host, cfg.port, ssl_context=context, timeout=timeout)
-        else:
-            imap = imaplib.IMAP4(cfg.host, cfg.port, timeout=timeout)
-            if cfg.security == "starttls":
-                imap.starttls(ssl_context=context)
-    except ssl.SSLError as e:
-        raise MailError(f"与收件服务器 {where} 建立加密连接失败（{e.reason or e}）。请检查“IMAP加密”与“IMAP端口”是否匹配："
-                        "SSL 一般用 993 端口，STARTTLS 一般用 143 端口。") from None
-    except (OSError, imaplib.IMAP4.error) as e:
-        raise MailError(f"无法连接收件服务器 {where}（{type(e).__name__}：{e}）。请检查“设置”中的 IMAP服务器、IMAP端口和"
-                        "IMAP加密，以及本机网络。") from None
-    if cfg.security == "none" and cfg.host not in ("127.0.0.1", "localhost", "::1"):
-        imap.shutdown()
-        raise MailError("“IMAP加密”为“无”时不会发送密码（密码会以明文在网络上传输）。请改为 SSL 或 STARTTLS。")
-    try:
-        if not (cfg.user + password).isascii():
-            imap._encoding = "utf-8"  # imaplib quotes ASCII only; servers take UTF-8 in the quoted login strings
-        imap.login(cfg.user, password)
-    except imaplib.IMAP4.error as e:
-        imap.shutdown()
-        raise MailError(f"收件服务器拒绝登录（用户名 {cfg.user}）：{e}。请检查密码（环境变量 {IMAP_PASSWORD_ENV} "
-                        f"或系统密码库中 {IMAP_KEYRING_SERVICE} 的记录）。") from None
-    typ, data = imap.select(_quote(modified_utf7(cfg.folder)), readonly=True)  # read-only: flags stay as they are
-    if typ != "OK":
-        imap.logout()
-        raise MailError(f"收件邮箱中没有文件夹“{cfg.folder}”（{data[0].decode('utf-8', 'replace') if data else ''}）。"
-                        "请检查“设置”中的“IMAP文件夹”。")
-    return imap
-
-
-_FETCH_HEAD = re.compile(rb"UID (\d+)")
-_INTERNALDATE = re.compile(rb'INTERNALDATE "([^"]+)"')
-
-
-def _internaldate(head: bytes) -> datetime | None:
-    m = _INTERNALDATE.search(head)
-    if not m:
-        return None
-    try:
-        return datetime.strptime(m.group(1).decode("ascii"), "%d-%b-%Y %H:%M:%S %z")
-    except ValueError:
-        return None
-
-
-def _fetch(imap: imaplib.IMAP4, uids: list[bytes], what: str) -> dict[bytes, tuple[datetime | None, bytes]]:
-    """uid -> (INTERNALDATE, the literal) for `what` (a BODY.PEEK[...] item), BATCH uids per command."""
-    out = {}
-    for i in range(0, len(uids), BATCH):
-        typ, data = imap.uid("FETCH", b",".join(uids[i:i + BATCH]).decode("ascii"), f"(UID INTERNALDATE {what})")
-        if typ != "OK":
-            raise MailError(f"读取邮件失败：{data!r}")
-        for item in data:
-            if isinstance(item, tuple):
-                m = _FETCH_HEAD.search(item[0])
-                if m:
-                    out[m.group(1)] = (_internaldate(item[0]), item[1])
-    return out
-
-
-# ============================================================================================ the log
-
-
 def read_log(book: OfficeBook) -> list[dict]:
     if ledger.FETCH_LOG.name not in book.sheet_names():
         return []
-    return [{c: cell_text(r.get(c)) for c in list(ledger.FETCH_LOG.columns)} for r in book.read_sheet(ledger.FETCH_LOG.name).to_dict("records")]
-
-
-# ============================================================================================ the run
+    return [{c: cell_text(r.get(c), timestamps=True) for c in list(ledger.FETCH_LOG.columns)} for r in book.read_sheet(ledger.FETCH_LOG.name).to_dict("records")]
 
 
 @dataclass
@@ -236,12 +89,11 @@ class FetchResult:
     def summary(self) -> str:
         parts = [f"收件箱共 {self.seen} 封邮件，本次读取 {self.read} 封",
                  f"保存表格 {len(self.stored)} 个到 {self.folder}"]
-        if self.duplicates:
-            parts.append(f"{len(self.duplicates)} 个附件此前已保存")
-        if self.unknown:
-            parts.append(f"{len(self.unknown)} 封来自考评台账以外的地址（未保存）")
-        if self.not_forms:
-            parts.append(f"{len(self.not_forms)} 个附件不是表格文件（未保存）")
+        parts += [text.format(len(items)) for items, text in (
+            (self.duplicates, "{} 个附件此前已保存"),
+            (self.unknown, "{} 封来自考评台账以外的地址（未保存）"),
+            (self.not_forms, "{} 个附件不是表格文件（未保存）"),
+        ) if items]
         return "，".join(parts) + "。"
 
     def details(self) -> list[str]:
@@ -259,7 +111,6 @@ class FetchResult:
 def fetch(book: OfficeBook, *, progress: Progress | None = None, password: str | None = None,
           ssl_context: ssl.SSLContext | None = None, since: datetime | None = None) -> FetchResult:
     """Store the spreadsheet attachments of known senders' new messages in the submission folder."""
-
     scheme = load_scheme(book)
     cfg = ImapConfig.from_book(book, scheme)
     senders = known_senders(scheme)
@@ -278,7 +129,7 @@ def fetch(book: OfficeBook, *, progress: Progress | None = None, password: str |
         typ, data = imap.uid("SEARCH", None, criteria)
         uids = data[0].split() if typ == "OK" and data and data[0] else []
         result.seen = len(uids)
-        heads = _fetch(imap, uids, "BODY.PEEK[HEADER.FIELDS (FROM MESSAGE-ID)]")
+        heads = fetch_items(imap, uids, "BODY.PEEK[HEADER.FIELDS (FROM MESSAGE-ID)]")
         wanted, this_run = [], set()
         for uid in uids:
             when, raw = heads.get(uid, (None, b""))
@@ -292,7 +143,7 @@ def fetch(book: OfficeBook, *, progress: Progress | None = None, password: str |
             wanted.append(uid)
         result.read = len(wanted)
         for chunk_start in range(0, len(wanted), 20):
-            bodies = _fetch(imap, wanted[chunk_start:chunk_start + 20], "BODY.PEEK[]")
+            bodies = fetch_items(imap, wanted[chunk_start:chunk_start + 20], "BODY.PEEK[]")
             for k, uid in enumerate(wanted[chunk_start:chunk_start + 20]):
                 if uid in bodies:
                     when, raw = bodies[uid]
@@ -409,7 +260,7 @@ def _same_bytes(folder: Path, sha: str) -> Path | None:
     if not folder.is_dir():
         return None
     for p in sorted(folder.iterdir()):
-        if p.is_file() and not p.name.startswith(".~") and hashlib.sha256(p.read_bytes()).hexdigest() == sha:
+        if p.is_file() and not p.name.startswith(".~") and sha256_file(p) == sha:
             return p
     return None
 
@@ -423,55 +274,7 @@ def _store(folder: Path, att: Attachment, received: datetime) -> Path:
     while path.exists():
         n += 1
         path = folder / f"{stem} ({n}){suffix}"
-    fd, tmp = tempfile.mkstemp(prefix=".~", suffix=suffix, dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(att.data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_bytes_atomically(path, att.data)
     stamp = received.timestamp()
     os.utime(path, (stamp, stamp))
     return path
-
-
-# ============================================================================================ CLI
-
-
-def cmd_fetch(args) -> int:
-    from .cli import _progress
-    from .officebook import FileOfficeBook
-
-    since = None
-    if args.since:
-        try:
-            since = datetime.strptime(args.since, "%Y-%m-%d")
-        except ValueError:
-            raise ValueError(f"--since 应为日期，如 2027-01-01，现为“{args.since}”。") from None
-    result = fetch(FileOfficeBook(args.office), progress=_progress("收取邮件"), since=since)
-    print(result.summary())
-    details = result.details()
-    for line in details[: args.show]:
-        print(f"  · {line}")
-    if len(details) > args.show:
-        print(f"  …… 另有 {len(details) - args.show} 条，见考评台账“{ledger.FETCH_LOG.name}”工作表。")
-    if result.stored:
-        print(f"下一步：xlplugin collect {args.office}")
-    return 0
-
-
-def register(subparsers) -> None:
-    """Add `xlplugin fetch` to the CLI's sub-command parsers."""
-    s = subparsers.add_parser(
-        "fetch", help="从收件邮箱取回发回的表格",
-        description="读取绩效办收件邮箱（IMAP，只读，不改动邮件），把考评台账中已登记邮箱发来的表格附件保存到提交文件夹，"
-                    "按发件单位分文件夹；其他发件人的邮件只列出、不保存。重复运行不会重复保存。服务器等设置见考评台账“设置”"
-                    f"（IMAP服务器、IMAP端口、IMAP加密、IMAP用户名、IMAP文件夹）；密码取自环境变量 {IMAP_PASSWORD_ENV} "
-                    f"或系统密码库（{IMAP_KEYRING_SERVICE}）。")
-    s.add_argument("office", help="考评台账文件")
-    s.add_argument("--since", help="只看这一天及以后收到的邮件，如 2027-01-01")
-    s.add_argument("--show", type=int, default=20, help="在屏幕上列出的条数（默认 20）")
-    s.set_defaults(func=cmd_fetch)
