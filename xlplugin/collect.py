@@ -17,6 +17,7 @@ from typing import Callable
 import pandas as pd
 
 from . import ledger
+from .bonus import bonus_claims
 from .forms import KINDS, SPECS
 from .forms.common import Recipient
 from .forms.reader import FormError, FormFile, definitions, read_meta
@@ -310,8 +311,6 @@ def collect(book: OfficeBook, source: Path | None = None, period: str | None = N
     supersede(outcomes)
     status, issues, marks = tables(scheme, p, outcomes)
     if write:
-        from .results import bonus_claims
-
         previous = book.read_sheet(ledger.BONUS.name) if ledger.BONUS.name in book.sheet_names() else None
         if previous is not None and not set(list(ledger.BONUS.columns)) <= set(previous.columns):
             previous = None
