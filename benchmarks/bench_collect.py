@@ -288,10 +288,8 @@ def office_sheets(scheme, status, issues, marks, book) -> tuple[dict, float]:
     this version of xlplugin has it); returns them and the seconds spent building the extra ones."""
     sheets = {ledger.STATUS.name: status, ledger.ISSUES.name: issues, ledger.MARKS.name: marks}
     t = time.perf_counter()
-    try:
-        from xlplugin.results import bonus_claims
-    except ImportError:
-        return sheets, 0.0
+    from xlplugin.bonus import bonus_claims
+
     previous = book.read_sheet(ledger.BONUS.name) if ledger.BONUS.name in book.sheet_names() else None
     if previous is not None and not set(list(ledger.BONUS.columns)) <= set(previous.columns):
         previous = None

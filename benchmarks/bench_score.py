@@ -8,7 +8,7 @@ indicators per unit) adapted to carry every source DOMAIN.md names:
   - components as in 松原 (seed 002): 基础工作 3% and 跟踪评估 6% (scored by the office), 自我评估 1%,
     共性目标 9%, 民主评估 15% (4 rater groups), 重点目标 36%, 领导加权评估 30% (市长 15 over every unit,
     6 副市长 10 and 10 副秘书长 5 over a share each; rank → points table for 1,000 places);
-and, as the `Inputs` frames `results.read_inputs` would pass (object columns, Excel row numbers as index),
+and, as the `Inputs` frames `inputs.read_inputs` would pass (object columns, Excel row numbers as index),
 the collected marks of every source: per unit and indicator the self-evaluation (实际完成值, 自评得分, 情况说明,
 佐证材料) and the evaluator's 考评得分, 扣分原因 where points were lost and 弄虚作假 where the evaluator ticked
 it (a few 是); per unit the self-report fields and bonus claims, 4 rater grades with some comments, 3 leader
@@ -18,7 +18,7 @@ Measured (2 and 3: the best of --repeat runs, after one warm-up run):
   1. `Scheme.indicators_for` over every unit of the new scheme (the scheme's per-unit index, a cached
      property: `score` pays it once when the scheme is new, as it is in `xlplugin score`; measured once);
   2. `xlplugin.scoring.score(scheme, inputs)` on a scheme whose index is built — the pure core;
-  3. `xlplugin.results.result_sheets(scheme, results)` — the Chinese result sheets, without writing them.
+  3. `xlplugin.score.result_sheets(scheme, results)` — the Chinese result sheets, without writing them.
 Target: score() under 2 s for 1,000 units x 120 indicators on a 2-core machine.
 
 Run:  .venv/bin/python benchmarks/bench_score.py [--units 1000] [--indicators 120] [--key 40]
@@ -47,7 +47,7 @@ sys.path.insert(0, str(HERE))  # bench_generate, for its synthetic scheme
 import pandas as pd  # noqa: E402
 
 from bench_generate import CATEGORIES, build_scheme  # noqa: E402
-from xlplugin.results import result_sheets  # noqa: E402
+from xlplugin.score import result_sheets  # noqa: E402
 from xlplugin.scheme import Component, Evaluator, Leader, Period, RaterGroup, Scheme  # noqa: E402
 from xlplugin.scoring import Inputs, score  # noqa: E402
 
@@ -214,7 +214,7 @@ def main(argv: list[str] | None = None) -> int:
           f"{t_index:.2f} s")
     print(f"xlplugin.scoring.score: {t_score:.3f} s (best of {args.repeat}: "
           + ", ".join(f"{t:.3f}" for t in all_score) + ")")
-    print(f"xlplugin.results.result_sheets: {t_sheets:.3f} s (best of {args.repeat}: "
+    print(f"xlplugin.score.result_sheets: {t_sheets:.3f} s (best of {args.repeat}: "
           + ", ".join(f"{t:.3f}" for t in all_sheets) + f"); sheets: {len(sheets)}, "
           f"{sum(len(s) for s in sheets.values()):,} rows")
     print(f"score on a fresh scheme (index + core): {t_index + t_score:.2f} s")

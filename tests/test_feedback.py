@@ -24,7 +24,7 @@ import pytest
 
 from tests.conftest import requires_soffice
 from xlplugin import ledger
-from xlplugin import feedback as F
+from xlplugin.feedback import analysis as A, charts as C, report as R, write_feedback
 from xlplugin import templating
 from xlplugin.cli import main
 from xlplugin.demo import run_demo
@@ -34,6 +34,7 @@ from xlplugin.init import init as write_sample
 from xlplugin.scheme import load_scheme
 from xlplugin.scoring import Inputs, score
 
+# the tests on `cycle` run the whole demo (which resaves a form with LibreOffice): marked slow
 FULL_SENTENCE = "如对考评结果有异议，请在收到本反馈后5个工作日内向"  # verbatim in the shipped template
 
 
@@ -84,6 +85,7 @@ def unit_path(cycle, code: str) -> Path:
 # ---------------------------------------------------------------------------------------------- the files
 
 
+@pytest.mark.slow
 def test_one_workbook_per_unit_in_the_periods_feedback_folder(cycle):
     scheme, paths = cycle["scheme"], cycle["paths"]
     s = scheme.settings
@@ -95,27 +97,29 @@ def test_one_workbook_per_unit_in_the_periods_feedback_folder(cycle):
     assert not list(cycle["folder"].glob(".~*"))  # no temp files left behind
 
 
+@pytest.mark.slow
 def test_workbooks_are_read_only_and_print_ready(cycle):
     wb = openpyxl.load_workbook(cycle["paths"][0])
-    assert wb.sheetnames == [F.REPORT_SHEET, F.LOST_SHEET, F.DATA_SHEET]
-    assert wb[F.DATA_SHEET].sheet_state == "hidden"
+    assert wb.sheetnames == [R.REPORT_SHEET, R.LOST_SHEET, C.DATA_SHEET]
+    assert wb[C.DATA_SHEET].sheet_state == "hidden"
     for ws in wb.worksheets:
         assert ws.protection.sheet, ws.title
-    for name, orientation in ((F.REPORT_SHEET, "portrait"), (F.LOST_SHEET, "landscape")):
+    for name, orientation in ((R.REPORT_SHEET, "portrait"), (R.LOST_SHEET, "landscape")):
         ws = wb[name]
         assert ws.page_setup.paperSize == 9 and ws.page_setup.orientation == orientation
         setup = ws.page_setup  # fit to one page wide (1 is the default, so XlsxWriter leaves it out), any height
         assert ws.sheet_properties.pageSetUpPr.fitToPage and setup.fitToWidth in (None, 1) and setup.fitToHeight == 0
         assert "第 &P 页" in ws.oddFooter.center.text
-    assert wb[F.LOST_SHEET].print_title_rows  # the header repeats on every printed page
-    assert len(wb[F.REPORT_SHEET]._charts) == 2  # bar and radar
+    assert wb[R.LOST_SHEET].print_title_rows  # the header repeats on every printed page
+    assert len(wb[R.REPORT_SHEET]._charts) == 2  # bar and radar
 
 
+@pytest.mark.slow
 def test_each_workbook_shows_the_rank_grade_and_total_of_the_ranking(cycle):
     ranking = cycle["总排名"].set_index("单位代码")
     for path in cycle["paths"]:
         code = path.name.split("_")[1]
-        grid = cells(openpyxl.load_workbook(path)[F.REPORT_SHEET])
+        grid = cells(openpyxl.load_workbook(path)[R.REPORT_SHEET])
         r = ranking.loc[code]
         assert round(below(grid, "总分"), 2) == r["总分"]
         assert below(grid, "等次") == r["等次"]
@@ -124,6 +128,7 @@ def test_each_workbook_shows_the_rank_grade_and_total_of_the_ranking(cycle):
         assert f"（{code}）" in grid[1][0] and r["单位名称"] in grid[1][0]
 
 
+@pytest.mark.slow
 def test_component_scores_trace_to_the_score_detail(cycle):
     """Each component row equals 得分明细; the category's average and best are recomputed from 得分明细; the
     points add up to the 考评得分 of 总排名."""
@@ -133,7 +138,7 @@ def test_component_scores_trace_to_the_score_detail(cycle):
     columns = {re.sub(r"（[\d.]+%）$", "", c): c for c in detail.columns if c.endswith("%）")}
     for path in cycle["paths"]:
         code = path.name.split("_")[1]
-        grid = cells(openpyxl.load_workbook(path)[F.REPORT_SHEET])
+        grid = cells(openpyxl.load_workbook(path)[R.REPORT_SHEET])
         header, body = table(grid, "组成部分")
         assert header == ["组成部分", "权重(%)", "本单位得分", "同类平均", "同类最高", "与平均相差", "折合分数"]
         rows, total = body[:-1], body[-1]
@@ -151,6 +156,7 @@ def test_component_scores_trace_to_the_score_detail(cycle):
         assert round(total[6], 2) == ranking.loc[code, "考评得分"]
 
 
+@pytest.mark.slow
 def test_dimension_rates_and_lost_points_trace_to_the_indicator_scores(cycle):
     scheme = cycle["scheme"]
     where = {i.code: (i.dimension, i.level) for i in scheme.indicators}
@@ -160,7 +166,7 @@ def test_dimension_rates_and_lost_points_trace_to_the_indicator_scores(cycle):
     for code in ("D001", "D013", "D030"):
         wb = openpyxl.load_workbook(unit_path(cycle, code))
         mine = ind[ind["单位代码"] == code]
-        _, body = table(cells(wb[F.REPORT_SHEET]), "考评维度 / 层面")
+        _, body = table(cells(wb[R.REPORT_SHEET]), "考评维度 / 层面")
         shown = {r[0]: r for r in body}
         for key in ("维度", "层面"):
             for name, g in mine.groupby(key):
@@ -169,7 +175,7 @@ def test_dimension_rates_and_lost_points_trace_to_the_indicator_scores(cycle):
                 assert row[3] == pytest.approx(g["得分"].sum())
                 assert row[4] == pytest.approx(g["得分"].sum() / g["分值"].sum() * 100, abs=1e-3)
         # every indicator that lost points, with the evaluator's reason where one was given
-        grid = cells(wb[F.LOST_SHEET])
+        grid = cells(wb[R.LOST_SHEET])
         header, body = table(grid, "序号")
         lost = mine[mine["失分"] > 1e-9]
         got = {r[header.index("指标代码")]: r for r in body if isinstance(r[0], int)}
@@ -186,29 +192,31 @@ def test_dimension_rates_and_lost_points_trace_to_the_indicator_scores(cycle):
 # ---------------------------------------------------------------------------------------------- narrative
 
 
+@pytest.mark.slow
 def test_narrative_comes_from_the_template(cycle):
     text = texts(unit_path(cycle, "D001"))
     assert FULL_SENTENCE in text
     assert "一、总体评价" in text and "四、改进建议" in text
     r = cycle["总排名"].set_index("单位代码").loc["D001"]
     assert f"总分{r['总分']:.2f}分" in text and f"排第{int(r['总排名'])}名" in text
-    template = (templates_dir() / F.TEMPLATE).read_text(encoding="utf-8")
+    template = (templates_dir() / A.TEMPLATE).read_text(encoding="utf-8")
     assert FULL_SENTENCE in template
 
 
+@pytest.mark.slow
 def test_an_edited_template_changes_the_narrative(cycle, tmp_path, monkeypatch):
     """The office edits templates/feedback/narrative.txt.j2 (here: a copy) and the next feedback follows it."""
     copy = tmp_path / "templates"
     shutil.copytree(templates_dir(), copy)
-    path = copy / F.TEMPLATE
+    path = copy / A.TEMPLATE
     edited = path.read_text(encoding="utf-8").replace(
         "一、总体评价", "一、总体评价\n　　绩效办补充说明：{{ unit.name }}本年度位列第{{ rank }}名。")
     path.write_text(edited, encoding="utf-8")
     monkeypatch.setattr(templating, "templates_dir", lambda: copy)
     templating.environment.cache_clear()
     try:
-        a = F.analyse(cycle["scheme"], cycle["results"])
-        out = F.write_unit_feedback(a, "D002", cycle["scheme"].period(), tmp_path / "out")
+        a = A.analyse(cycle["scheme"], cycle["results"])
+        out = R.write_unit_feedback(a, "D002", cycle["scheme"].period(), tmp_path / "out")
     finally:
         templating.environment.cache_clear()
     r = cycle["总排名"].set_index("单位代码").loc["D002"]
@@ -218,6 +226,7 @@ def test_an_edited_template_changes_the_narrative(cycle, tmp_path, monkeypatch):
 # ---------------------------------------------------------------------------------------------- 反馈 sheet
 
 
+@pytest.mark.slow
 def test_feedback_sheet_has_a_block_for_every_unit(cycle):
     sheet, ranking = cycle["反馈"], cycle["总排名"].set_index("单位代码")
     assert list(sheet.columns) == list(ledger.FEEDBACK.columns)
@@ -241,6 +250,7 @@ def test_feedback_sheet_has_a_block_for_every_unit(cycle):
     assert sheet["单位代码"].ne(sheet["单位代码"].shift()).sum() == len(firsts)
 
 
+@pytest.mark.slow
 def test_cli_feedback_prints_a_chinese_summary(cycle, capsys):
     assert main(["feedback", str(cycle["book"].path)]) == 0
     out = capsys.readouterr().out
@@ -264,6 +274,7 @@ def _near(pixels: np.ndarray, color: str, tolerance: int = 40) -> int:
     return int((np.abs(pixels.astype(int) - rgb).sum(axis=2) <= tolerance).sum())
 
 
+@pytest.mark.slow
 @requires_soffice
 def test_charts_appear_in_libreoffice_pdf(cycle, tmp_path):
     """LibreOffice opens the feedback workbooks and prints both charts.
@@ -301,13 +312,13 @@ def test_charts_appear_in_libreoffice_pdf(cycle, tmp_path):
         # LibreOffice also writes a chart's text, clipped away, on a page the chart only touches: a chart counts
         # as printed where the band below one of its titles shows its colours
         for title, places in found.items():
-            other = F.BEST_COLOR if title.startswith("各组成部分") else F.AVERAGE_COLOR
+            other = C.BEST_COLOR if title.startswith("各组成部分") else C.AVERAGE_COLOR
             counts = []
             for page_no, y in places:
                 band = page(page_no)[int(y * dpi / 72): int((y + 200) * dpi / 72)]
-                counts.append((_near(band, F.UNIT_COLOR), _near(band, other)))
+                counts.append((_near(band, C.UNIT_COLOR), _near(band, other)))
             assert any(blue > 100 and mark > 30 for blue, mark in counts), (pdf.name, title, counts)
-        assert _near(page(1), F.BEST_COLOR) == 0  # page 1 has no chart, and no orange: the colour is the charts'
+        assert _near(page(1), C.BEST_COLOR) == 0  # page 1 has no chart, and no orange: the colour is the charts'
 
 
 # ------------------------------------------------------------------------------ several periods, one component
@@ -332,29 +343,29 @@ def test_province_with_two_periods_and_one_component(tmp_path):
     book = FileOfficeBook(office)
     scheme = load_scheme(book)
     results = score(scheme, Inputs(marks=synthetic_marks(scheme, ["半年", "年终"], random.Random(5))))
-    a = F.analyse(scheme, results)
+    a = A.analyse(scheme, results)
     assert a.periods == ["半年", "年终"] and a.focus == "年终"
     # the period-weighted component points add up to each unit's total
     points = a.components.groupby("unit")["points"].sum()
     totals = results.units.set_index("unit")["total"]
     assert np.allclose(points.reindex(totals.index), totals)
 
-    fb = F.unit_feedback(a, scheme.units[0].code)
-    assert fb.compare_kind == F.DIMENSION and fb.radar_kind == F.LEVEL  # one component: compare dimensions
+    fb = A.unit_feedback(a, scheme.units[0].code)
+    assert fb.compare_kind == A.DIMENSION and fb.radar_kind == A.LEVEL  # one component: compare dimensions
     assert len(fb.compare) == 7 and len(fb.radar) == 14
-    assert "个百分点" in "\n".join(F.narrative(a, fb, scheme.period()))
+    assert "个百分点" in "\n".join(A.narrative(a, fb, scheme.period()))
 
-    paths = F.write_feedback(book, scheme, results)
+    paths = write_feedback(book, scheme, results)
     assert len(paths) == len(scheme.units)
     wb = openpyxl.load_workbook(paths[0])
-    header, body = table(cells(wb[F.LOST_SHEET]), "序号")
+    header, body = table(cells(wb[R.LOST_SHEET]), "序号")
     assert "考评期" in header
     assert {r[header.index("考评期")] for r in body if isinstance(r[0], int)} <= {"半年", "年终"}
     # text from a submission stays text: no formula in any feedback cell
     formulas = [c.coordinate for ws in wb.worksheets for row in ws.iter_rows() for c in row if c.data_type == "f"]
     assert formulas == []
-    assert any(isinstance(v, str) and v.startswith("=HYPERLINK") for row in wb[F.LOST_SHEET].iter_rows(values_only=True)
+    assert any(isinstance(v, str) and v.startswith("=HYPERLINK") for row in wb[R.LOST_SHEET].iter_rows(values_only=True)
                for v in row)
-    sheet = F.feedback_sheet(scheme, results, a)
+    sheet = A.feedback_sheet(scheme, results, a)
     assert set(sheet["单位代码"]) == {u.code for u in scheme.units}
     assert sheet.loc[sheet["项目"] == "失分", "内容"].str.match(r"^(半年|年终)·").all()

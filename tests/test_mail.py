@@ -400,12 +400,12 @@ def test_dry_run_writes_eml_files_that_parse_back_and_sends_nothing(office, smtp
 
 @pytest.mark.slow  # an SMTP server (aiosmtpd)
 def test_feedback_goes_to_every_unit(office, smtp):
-    from xlplugin.feedback import run_feedback
+    from xlplugin.feedback import feedback as write_feedback
 
     book = point_at(office, smtp)
     missing = send(book, "feedback", dry_run=True)
     assert len(missing.missing) == 38 and not missing.previews  # nothing to attach yet
-    feedback = run_feedback(book)
+    feedback = write_feedback(book)
     result = send(FileOfficeBook(office), "feedback")
     assert result.ok and len(result.sent) == 38
     for path in feedback.paths:

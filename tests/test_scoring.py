@@ -16,9 +16,11 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
+from xlplugin import ledger
 from xlplugin.scheme import (BonusKind, Component, Evaluator, Grade, Indicator, Leader, Period, RaterGroup, Scheme,
                              Settings, Unit)
-from xlplugin.scoring import FALLBACK_SELF, FALLBACK_ZERO, Inputs, Results, score
+from xlplugin.score import result_sheets
+from xlplugin.scoring import FALLBACK_SELF, FALLBACK_ZERO, Inputs, Results, period_weights, score
 
 MARK_COLUMNS = ["unit", "period", "source", "indicator", "rater", "item", "value"]
 EPS = 1e-9
@@ -520,11 +522,24 @@ def test_tracking_component_counts_the_mean_of_its_periods():
 def test_score_detail_sheet_adds_up_over_periods():
     """得分明细 shows each component as its period-weighted mean (过程 20%, 年终 80%), so that for every unit
     Σ component × weight / 100 × base / 100 equals its 加权合计, as the sheet promises."""
-    from xlplugin import ledger
-    from xlplugin.results import result_sheets
-
     scheme, inputs = hand_case()
     detail = result_sheets(scheme, score(scheme, inputs))[ledger.DETAIL.name].set_index("单位代码")
     for code, row in detail.iterrows():
         parts = sum(row[f"{c.name}（{c.weight:g}%）"] * c.weight / 100 for c in scheme.components)
         assert parts == pytest.approx(row["加权合计"], abs=0.02), code
+
+
+def test_period_weights_renormalise_and_share_equally_when_all_are_zero():
+    """One period-weight rule for scoring, the result sheets and the feedback: the scored periods' weights
+    renormalised to 1; where they are all 0, equal shares (no division by zero)."""
+    scheme, inputs = hand_case()
+    assert period_weights(scheme.periods) == {"过程": 0.2, "年终": 0.8}
+    assert period_weights(scheme.periods[1:]) == {"年终": 1.0}
+    assert period_weights([]) == {}
+    zero = replace(scheme, periods=tuple(replace(p, weight=0.0) for p in scheme.periods))
+    assert period_weights(zero.periods) == {"过程": 0.5, "年终": 0.5}
+    r = score(zero, inputs)
+    by_period = r.units.set_index("unit")[["total:过程", "total:年终"]]
+    assert r.units.set_index("unit")["total"].to_numpy() == pytest.approx(by_period.mean(axis=1).to_numpy())
+    detail = result_sheets(zero, r)[ledger.DETAIL.name]
+    assert detail["加权合计"].notna().all()

@@ -72,22 +72,21 @@ def cmd_collect(args) -> int:
 
 def cmd_score(args) -> int:
     from .officebook import FileOfficeBook
-    from .results import run_score
+    from .score import WRITTEN, score
 
-    scored = run_score(FileOfficeBook(args.office))
-    units = scored.sheets["总排名"]
-    print(f"已计算 {len(units)} 个单位的得分、等次和排名，结果写入考评台账（总排名、分类排名、得分明细、指标得分、等次分布、反馈）。")
-    print("前 {} 名：".format(min(args.top, len(units))))
-    for row in scored.top(args.top).itertuples(index=False):
-        print(f"  {row.总排名:>3}  {row.单位名称}（{row.类别}）  {row.总分:.2f}  {row.等次}")
+    scored = score(FileOfficeBook(args.office))
+    print(f"{scored.summary()}，结果写入考评台账（{WRITTEN}）。")
+    print(f"前 {min(args.top, len(scored.ranking))} 名：")
+    for line in scored.top_lines(args.top):
+        print(f"  {line}")
     return 0
 
 
 def cmd_feedback(args) -> int:
-    from .feedback import run_feedback
+    from .feedback import feedback
     from .officebook import FileOfficeBook
 
-    result = run_feedback(FileOfficeBook(args.office), args.period, progress=_progress("生成反馈"))
+    result = feedback(FileOfficeBook(args.office), args.period, progress=_progress("生成反馈"))
     print(result.summary())
     if result.paths:
         print(f"如：{result.paths[0].name}。每个单位一份，只读，可直接打印或通过电子邮件发给各单位。")

@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import ledger
+from .bonus import bonus_claims
 from .errors import UserError
 from .files import sha256_file
 from .forms import KINDS, SPECS, Recipient
@@ -296,8 +297,6 @@ def collect(book: OfficeBook, source: Path | None = None, period: str | None = N
     supersede(outcomes)
     status, issues, marks = tables(scheme, p, outcomes)
     if write:
-        from .results import bonus_claims
-
         previous = book.read_sheet(ledger.BONUS.name) if ledger.BONUS.name in book.sheet_names() else None
         if previous is not None and not set(list(ledger.BONUS.columns)) <= set(previous.columns):
             previous = None

@@ -8,13 +8,13 @@ import random
 
 from . import ledger
 from .collect import collect
-from .feedback import run_feedback
+from .feedback import feedback
 from .generate import generate
 from .mail import send
 from .officebook import FileOfficeBook
 from .init import init
 from .scheme import load_scheme
-from .results import run_score
+from .score import WRITTEN, score
 from .simulate import simulate_office, simulate_returns
 
 OFFICE_NAME = "考评台账.xlsx"
@@ -74,16 +74,16 @@ def run_demo(folder: Path, say=print) -> dict:
         say(f"　　· {note}")
 
     say("【7/9】计分、排名")
-    scored = run_score(book)
-    say(f"　　结果已写入 {office.name}：总排名、分类排名、得分明细、指标得分、等次分布、反馈。前 10 名：")
-    for row in scored.top(10).itertuples(index=False):
-        say(f"　　{row.总排名:>3}  {row.单位名称:<10}{row.类别:<12}{row.总分:>7.2f}  {row.等次}")
+    scored = score(book)
+    say(f"　　结果已写入 {office.name}：{WRITTEN}。前 10 名：")
+    for line in scored.top_lines(10, layout="columns"):
+        say(f"　　{line}")
     say("【8/9】生成各单位绩效反馈表")
-    feedback = run_feedback(book)
-    say(f"　　{feedback.summary()}")
-    if feedback.paths:
-        say(f"　　{feedback.folder.relative_to(folder)}/  {len(feedback.paths)} 份，如 {feedback.paths[0].name}")
+    fed = feedback(book)
+    say(f"　　{fed.summary()}")
+    if fed.paths:
+        say(f"　　{fed.folder.relative_to(folder)}/  {len(fed.paths)} 份，如 {fed.paths[0].name}")
     say("【9/9】发送反馈（试发送）")
     demo_send(book, "feedback", say)
     say(f"完成，用时 {time.perf_counter() - started:.1f} 秒。")
-    return {"office": office, "forms": result.paths, "collected": collected, "scored": scored, "feedback": feedback}
+    return {"office": office, "forms": result.paths, "collected": collected, "scored": scored, "feedback": fed}

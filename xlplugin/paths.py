@@ -14,10 +14,3 @@ def templates_dir() -> Path:
         if candidate.is_dir():
             return candidate
     raise FileNotFoundError("找不到模板文件夹 templates/")
-
-
-def safe_filename(text: str) -> str:
-    """A name usable as a file name on Windows, macOS and Linux (Chinese kept as is)."""
-    bad = '<>:"/\\|?*'
-    cleaned = "".join("_" if ch in bad or ord(ch) < 32 else ch for ch in text).strip(" .")
-    return cleaned or "_"

@@ -8,12 +8,13 @@ tables. DOMAIN.md's rules, configured by the office workbook, nothing baked in.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
 
-from .scheme import Scheme
+from .scheme import Period, Scheme
 
 FALLBACK_SELF = "采用自评得分"  # what an indicator scores when its evaluating department gave no score
 FALLBACK_ZERO = "记零分"
@@ -173,6 +174,15 @@ def _mean_across_periods(scheme: Scheme, components: pd.DataFrame) -> pd.DataFra
     return components
 
 
+def period_weights(periods: Sequence[Period]) -> dict[str, float]:
+    """Each scored period's share of the total: its weight over the weights of the periods scored (periods not
+    yet scored do not count, the weights are renormalised); equal shares where those weights are all 0."""
+    total = sum(p.weight for p in periods)
+    if not total:
+        return {p.name: 1 / len(periods) for p in periods}
+    return {p.name: p.weight / total for p in periods}
+
+
 def score(scheme: Scheme, inputs: Inputs) -> Results:
     s = scheme.settings
     started = set(inputs.marks["period"].dropna().unique()) | set(inputs.office["period"].dropna().unique())
@@ -188,8 +198,7 @@ def score(scheme: Scheme, inputs: Inputs) -> Results:
     components = _mean_across_periods(scheme, pd.concat(comps, ignore_index=True))
 
     per_period = components.groupby(["unit", "period"])["points"].sum().unstack("period")
-    weights = pd.Series({p.name: p.weight for p in periods})
-    weights = weights / weights.sum()  # periods not yet scored do not count (weights renormalised)
+    weights = pd.Series(period_weights(periods))
     total = (per_period[weights.index] * weights).sum(axis=1)
 
     b = inputs.bonus.copy()

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 from datetime import date, datetime
-from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
 
@@ -20,8 +19,8 @@ from xlsxwriter.worksheet import (CellBlankTuple, CellDatetimeTuple, CellFormula
 
 from ..files import write_atomically
 from ..scheme import Period, Scheme
-from ..sheetstyle import display_width
 from ..templating import render_lines
+from ..textfit import TextFit
 from .spec import DEF, FORMULA, GROUP, INPUT, SUBTOTAL, TOTAL, BodyRow, Field, Grid, canonical, FormSpec, Recipient
 from .meta import MAP_HEADER_ROW, MAP_LABEL, META_FIELDS, META_SHEET, Meta, encode_rows, protection_password
 
@@ -29,6 +28,7 @@ FONT = "宋体"
 TITLE_FONT = "黑体"
 INPUT_FILL = "#FFF2CC"
 CJK_WIDTH = 1.55  # a CJK character of the body font, in column-width units (measured on LibreOffice's PDF)
+FORM_TEXT = TextFit(cjk=CJK_WIDTH, other=1, margin=1.5, spacing=1.35)  # the body font's numbers for textfit
 # The instructions column: narrow enough for portrait A4 even where the default font (Calibri) is replaced
 # by a wider one, as LibreOffice does without it; one column cannot be split across pages.
 INSTRUCTIONS_WIDTH = 72
@@ -494,20 +494,8 @@ _FORMULAS = {
 
 
 def row_height(cells: list[tuple[object, float]], font_size: float = 10, minimum: int = 1, pad: float = 4) -> float:
-    """Points needed to show wrapped text in full: spreadsheet applications do not fit row heights of
-    generated files by themselves (LibreOffice shows one clipped line), so estimate from the text width."""
-    lines = minimum
-    for value, width in cells:
-        if value is not None and value != "":
-            lines = max(lines, _lines(str(value), width))
-    return round(lines * font_size * 1.35 + pad, 1)
-
-
-@lru_cache(maxsize=65536)
-def _lines(text: str, width: float) -> int:
-    """Lines a text wraps to in a column; cached, since every unit's form repeats the common indicators."""
-    usable = max(width - 1.5, 1.0)
-    return sum(max(1, math.ceil(display_width(part, CJK_WIDTH) / usable)) for part in text.split("\n"))
+    """Points needed to show wrapped text in full (estimated from the text's width, see xlplugin.textfit)."""
+    return FORM_TEXT.row_height(cells, font_size, minimum, pad)
 
 
 def _sum_formula(letter: str, rows: list[int], contiguous: bool) -> str:

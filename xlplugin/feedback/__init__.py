@@ -1,0 +1,60 @@
+"""feedback (verb): what each evaluated unit is told about its result, one workbook per unit.
+
+`feedback(book)` scores the cycle from the office workbook as `score` does (without writing it) and writes, in
+<output folder>/<year><period>/反馈, one read-only, print-ready workbook per unit: its rank, grade and total,
+its components and dimensions against its category's average and best (with a bar and a radar chart), every
+point it lost with the evaluator's reason, and a narrative from templates/feedback/narrative.txt.j2.
+
+The package's parts: `analysis` (pure: the numbers and words, and the 反馈 sheet `score` writes into the office
+workbook), `report` (the XlsxWriter workbook) and `charts` (its two charts). This module only runs them.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from .. import ledger, scoring
+from ..inputs import read_inputs
+from ..ledger import Progress
+from ..officebook import OfficeBook
+from ..scheme import Scheme, load_scheme
+from ..scoring import Results
+from .analysis import analyse
+from .report import file_name, write_unit_feedback
+
+__all__ = ["FeedbackResult", "feedback", "file_name", "write_feedback"]
+
+
+def write_feedback(book: OfficeBook, scheme: Scheme, results: Results, folder: Path | None = None,
+                   period: str | None = None, progress: Progress | None = None) -> list[Path]:
+    """One feedback workbook per unit in `folder` (default <output folder>/<year><period>/反馈); their paths."""
+    p = scheme.period(period)
+    folder = Path(folder) if folder is not None else ledger.feedback_folder(book, scheme, p)
+    a = analyse(scheme, results)
+    codes = list(a.units.sort_values("rank").index)
+    paths = []
+    for code in codes:
+        paths.append(write_unit_feedback(a, code, p, folder))
+        if progress:
+            progress(len(paths), len(codes))
+    return paths
+
+
+@dataclass
+class FeedbackResult:
+    """The folder written and every unit's workbook in it, in ranking order."""
+
+    folder: Path
+    paths: list[Path]
+
+    def summary(self) -> str:
+        return f"已为 {len(self.paths)} 个被考评单位生成绩效反馈表，位于：{self.folder}"
+
+
+def feedback(book: OfficeBook, period: str | None = None, progress: Progress | None = None) -> FeedbackResult:
+    """Score from the office workbook as `score` does (without writing it) and write every unit's feedback."""
+    scheme = load_scheme(book)
+    results = scoring.score(scheme, read_inputs(book, scheme))
+    p = scheme.period(period)
+    folder = ledger.feedback_folder(book, scheme, p)
+    return FeedbackResult(folder, write_feedback(book, scheme, results, folder, p.name, progress))

@@ -1,0 +1,44 @@
+"""inputs: read what scoring needs from the office workbook, as the pure core's `Inputs` frames.
+
+Besides the collected marks (汇总数据), these are the office's own sheets, which `init` creates empty and the
+office fills: 绩效办评分 (components scored directly by the office), 加分审定 (approved bonus points; `collect`
+lists every claim there and keeps what the office already entered) and 一票否决 (units whose grade drops).
+Both `score` and `feedback` start here; a sheet that is missing reads as empty.
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from . import ledger
+from .officebook import OfficeBook
+from .scheme import Scheme
+from .scoring import Inputs
+
+MARK_NAMES = {"单位代码": "unit", "考评期": "period", "来源": "source", "指标代码": "indicator", "评价者": "rater",
+              "项目": "item", "值": "value"}
+
+
+def _sheet(book: OfficeBook, name: str, columns: list[str]) -> pd.DataFrame:
+    if name not in book.sheet_names():
+        return pd.DataFrame(columns=columns)
+    frame = book.read_sheet(name)
+    for c in columns:
+        if c not in frame.columns:
+            frame[c] = None
+    return frame
+
+
+def read_inputs(book: OfficeBook, scheme: Scheme) -> Inputs:
+    marks = _sheet(book, ledger.MARKS.name, list(MARK_NAMES)).rename(columns=MARK_NAMES)
+    office = _sheet(book, ledger.OFFICE_SCORES.name, ["单位代码", "考评期"])
+    direct = [c.name for c in scheme.components if c.method == "直接评分" and c.name in office.columns]
+    office_long = office.melt(id_vars=["单位代码", "考评期"], value_vars=direct, var_name="component", value_name="score") \
+        .rename(columns={"单位代码": "unit", "考评期": "period"}) if direct else None
+    bonus = _sheet(book, ledger.BONUS.name, list(ledger.BONUS.columns))
+    bonus = pd.DataFrame({"unit": bonus["单位代码"], "kind": bonus["加分类型"], "points": bonus["核定分值"]})
+    veto = _sheet(book, ledger.VETO.name, list(ledger.VETO.columns))
+    inputs = Inputs(marks=marks[list(MARK_NAMES.values())], bonus=bonus.dropna(subset=["unit"]),
+                    vetoes=frozenset(str(u) for u in veto["单位代码"].dropna()))
+    if office_long is not None:
+        inputs.office = office_long
+    return inputs

@@ -1,0 +1,112 @@
+"""score (verb): read the office workbook's inputs, run the pure scoring core, write the result sheets.
+
+`score(book)` loads the scheme, reads the marks and the office's own inputs (xlplugin.inputs), scores them with
+the pure core (xlplugin.scoring, imported as a module: its `score` is the core, this module's is the verb) and
+writes the Chinese result sheets into the office workbook: 总排名, one 排名-<类别> per category, 得分明细,
+指标得分, 等次分布 (with a chart) and 反馈 (built by xlplugin.feedback.analysis). It returns a `ScoreResult`
+whose `summary()` and `top_lines()` the doors print.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from . import ledger, scoring
+from .feedback.analysis import feedback_sheet
+from .inputs import read_inputs
+from .officebook import ChartSpec, OfficeBook
+from .scheme import Scheme, load_scheme
+from .scoring import Results, period_weights
+
+#: the sheets score writes, as the doors name them
+WRITTEN = "、".join((ledger.RANKING.name, "分类排名", ledger.DETAIL.name, ledger.INDICATOR_SCORES.name,
+                    ledger.DISTRIBUTION.name, ledger.FEEDBACK.name))
+#: how one line of the ranking reads: aligned in the terminal, in columns in the demo, numbered in an alert
+TOP_LINE = {
+    "inline": "{rank:>3}  {name}（{category}）  {total:.2f}  {grade}",
+    "columns": "{rank:>3}  {name:<10}{category:<12}{total:>7.2f}  {grade}",
+    "numbered": "{rank}. {name}（{category}） {total:.2f} {grade}",
+}
+
+
+@dataclass
+class ScoreResult:
+    """What `score` computed: the core's frames and the result sheets (written unless write=False)."""
+
+    results: Results
+    sheets: dict[str, pd.DataFrame]
+
+    @property
+    def ranking(self) -> pd.DataFrame:
+        """The 总排名 sheet: every unit, best first."""
+        return self.sheets[ledger.RANKING.name]
+
+    def top(self, n: int = 10) -> pd.DataFrame:
+        return self.ranking.head(n)
+
+    def summary(self) -> str:
+        return f"已计算 {len(self.ranking)} 个单位的得分、等次和排名"
+
+    def top_lines(self, n: int = 10, layout: str = "inline") -> list[str]:
+        """The first `n` of the ranking, one line each: rank, unit, category, total, grade (see TOP_LINE)."""
+        return [TOP_LINE[layout].format(rank=int(r.总排名), name=r.单位名称, category=r.类别, total=r.总分, grade=r.等次)
+                for r in self.top(n).itertuples(index=False)]
+
+
+def result_sheets(scheme: Scheme, r: Results) -> dict[str, pd.DataFrame]:
+    """The Chinese result sheets, from the core's frames."""
+    u = r.units
+    periods = [c.split(":", 1)[1] for c in u.columns if c.startswith("total:")]
+    ranking = pd.DataFrame({
+        "总排名": u["rank"], "类别排名": u["category_rank"], "单位代码": u["unit"], "单位名称": u["name"],
+        "类别": u["category"],
+        **({f"{p}得分": u[f"total:{p}"].round(2) for p in periods} if len(periods) > 1 else {}),
+        "考评得分": u["total"].round(2), "加分": u["bonus"].round(2), "总分": u["final"].round(2),
+        "按分数等次": u["grade_by_score"], "一票否决": u["veto"].map({True: "是", False: None}), "等次": u["grade"],
+        "优秀比例(%)": u["quota_pct"], "在编人数": u["staff"], "可评优秀人数": u["quota_staff"],
+    })
+    sheets = {ledger.RANKING.name: ranking}
+    for category in scheme.categories:
+        part = ranking[ranking["类别"] == category].sort_values(["类别排名", "单位代码"])
+        sheets[ledger.category_sheet(category)] = part.drop(columns=["总排名"])
+
+    c = r.components
+    # several periods: each component as the period-weighted mean, so the columns add up to 加权合计
+    scored = set(c["period"])
+    share = c["period"].map(period_weights([p for p in scheme.periods if p.name in scored]))
+    detail = c.assign(score=c["score"] * share).pivot_table(index="unit", columns="component", values="score",
+                                                            aggfunc="sum", sort=False)
+    order = [comp.name for comp in scheme.components]
+    detail = detail[order].round(2)
+    detail.columns = [f"{name}（{w:g}%）" for name, w in zip(order, [comp.weight for comp in scheme.components])]
+    totals = u.set_index("unit")
+    detail.insert(0, "单位名称", totals["name"])
+    detail["加权合计"] = totals["total"].round(2)
+    detail["加分"] = totals["bonus"].round(2)
+    detail["总分"] = totals["final"].round(2)
+    sheets[ledger.DETAIL.name] = detail.reset_index().rename(columns={"unit": "单位代码"}).sort_values("单位代码")
+
+    i = r.indicators
+    sheets[ledger.INDICATOR_SCORES.name] = pd.DataFrame({
+        "单位代码": i["unit"], "考评期": i["period"], "指标代码": i["indicator"], "类型": i["kind"], "分值": i["max"],
+        "自评得分": i["self_score"], "考评得分": i["evaluator_score"], "弄虚作假": i["falsified"].map({True: "是", False: None}),
+        "得分": i["score"].round(4), "失分": i["lost"].round(4), "扣分原因": i["reason"],
+    })
+    dist = u.pivot_table(index="grade", columns="category", values="unit", aggfunc="count", fill_value=0)
+    dist = dist.reindex(index=[g.name for g in scheme.grades], columns=scheme.categories, fill_value=0)
+    dist["合计"] = dist.sum(axis=1)
+    sheets[ledger.DISTRIBUTION.name] = dist.reset_index().rename(columns={"grade": "等次"})
+    sheets[ledger.FEEDBACK.name] = feedback_sheet(scheme, r)
+    return sheets
+
+
+def score(book: OfficeBook, write: bool = True) -> ScoreResult:
+    """Score the cycle in the office workbook and (unless `write` is false) write the result sheets into it."""
+    scheme = load_scheme(book)
+    inputs = read_inputs(book, scheme)
+    results = scoring.score(scheme, inputs)
+    sheets = result_sheets(scheme, results)
+    if write:
+        book.write_sheets(sheets, charts={ledger.DISTRIBUTION.name: ChartSpec("各类别等次分布", "单位数", skip=("合计",))})
+    return ScoreResult(results, sheets)
