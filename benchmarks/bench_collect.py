@@ -54,7 +54,8 @@ from python_calamine import CalamineWorkbook  # noqa: E402
 
 from bench_generate import build_scheme, parallel_capacity, timed  # noqa: E402
 from xlplugin import ledger  # noqa: E402
-from xlplugin import generate, officebook, sheetstyle  # noqa: E402
+from xlplugin import officebook, sheetstyle  # noqa: E402
+from xlplugin.generate import _init_worker, _write_job, plan  # noqa: E402
 from xlplugin.collect import list_files, read_all, read_submission, supersede, tables  # noqa: E402
 from xlplugin.forms import unit as unit_form# noqa: E402
 from xlplugin.forms.spec import BodyRow  # noqa: E402
@@ -186,18 +187,18 @@ def _gen_init(scheme, period) -> None:
     global _gen_ctx
     _gen_ctx = filling(scheme)
     _gen_ctx.__enter__()
-    generate._init_worker(scheme, period, None)
+    _init_worker(scheme, period, None)
 
 
 def write_filled_forms(scheme, period, folder: Path, workers: int) -> list[Path]:
-    """Every unit's form, filled, through xlplugin's own writer (generate.plan + generate._write_job)."""
-    jobs = generate.plan(scheme, period, folder, kinds=["unit"])
+    """Every unit's form, filled, through xlplugin's own writer (generate.plan + _write_job)."""
+    jobs = plan(scheme, period, folder, kinds=["unit"])
     if workers <= 1:
         with filling(scheme):
-            generate._init_worker(scheme, period, None)
-            return [generate._write_job(j) for j in jobs]
+            _init_worker(scheme, period, None)
+            return [_write_job(j) for j in jobs]
     with ProcessPoolExecutor(workers, initializer=_gen_init, initargs=(scheme, period)) as pool:
-        return list(pool.map(generate._write_job, jobs, chunksize=max(1, min(16, len(jobs) // (workers * 4) or 1))))
+        return list(pool.map(_write_job, jobs, chunksize=max(1, min(16, len(jobs) // (workers * 4) or 1))))
 
 
 # -------------------------------------------------------------------------------------------- readers

@@ -39,9 +39,10 @@ from openpyxl.utils import get_column_letter  # noqa: E402
 from openpyxl.worksheet.datavalidation import DataValidation  # noqa: E402
 from python_calamine import CalamineWorkbook  # noqa: E402
 
-from xlplugin import generate  # noqa: E402
+from xlplugin.generate import plan, write_forms  # noqa: E402
 from xlplugin.forms import unit as unit_form# noqa: E402
-from xlplugin.forms.spec import Recipient, subtitle  # noqa: E402
+from xlplugin.forms.spec import Recipient  # noqa: E402
+from xlplugin.forms.write import subtitle  # noqa: E402
 from xlplugin.forms.spec import DEF, FORMULA, GROUP, INPUT, SUBTOTAL, TOTAL, canonical  # noqa: E402
 from xlplugin.forms.meta import MAP_HEADER_ROW, MAP_LABEL, META_FIELDS, META_SHEET, Meta, encode_rows, protection_password  # noqa: E402
 from xlplugin.forms import write as _writer# noqa: E402
@@ -538,9 +539,9 @@ def main(argv=None) -> int:
         folder = root / "xlplugin"
         c0 = os.times()
         t0 = time.perf_counter()
-        jobs = generate.plan(scheme, period, folder, kinds=["unit"])
+        jobs = plan(scheme, period, folder, kinds=["unit"])
         t_plan = time.perf_counter() - t0
-        paths = generate.write_forms(scheme, period, jobs, workers=args.workers)
+        paths = write_forms(scheme, period, jobs, workers=args.workers)
         t_total = time.perf_counter() - t0
         c1 = os.times()
         cpu_total = (c1.user - c0.user + c1.system - c0.system
@@ -552,8 +553,8 @@ def main(argv=None) -> int:
         # 2. xlplugin single-process on a subset (one warm-up form first: imports, template compilation)
         n_single = min(args.single_sample, len(jobs))
         single_dir = root / "xlplugin_single"
-        sub = generate.plan(scheme, period, single_dir, kinds=["unit"])[: n_single + 1]
-        generate.write_forms(scheme, period, sub[:1], workers=1)
+        sub = plan(scheme, period, single_dir, kinds=["unit"])[: n_single + 1]
+        write_forms(scheme, period, sub[:1], workers=1)
         c0 = time.process_time()
         _, t_single = timed(generate.write_forms, scheme, period, sub[1:], workers=1)
         cpu_single = time.process_time() - c0
@@ -610,10 +611,10 @@ def main(argv=None) -> int:
 
         if args.profile:
             k = min(args.profile, len(jobs))
-            prof_jobs = generate.plan(scheme, period, root / "profile", kinds=["unit"])[:k]
+            prof_jobs = plan(scheme, period, root / "profile", kinds=["unit"])[:k]
             profiler = cProfile.Profile()
             profiler.enable()
-            generate.write_forms(scheme, period, prof_jobs, workers=1)
+            write_forms(scheme, period, prof_jobs, workers=1)
             profiler.disable()
             for order, top in (("tottime", 20), ("cumulative", 25)):
                 out = io.StringIO()

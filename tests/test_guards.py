@@ -69,3 +69,22 @@ def test_rewriting_the_workbook_keeps_its_permissions(office, capsys, mode):
     code, _ = run(capsys, "collect", str(office))
     assert code == 0
     assert stat.S_IMODE(os.stat(office).st_mode) == mode
+
+
+@pytest.mark.parametrize("verb", ["score", "feedback"])
+def test_score_and_feedback_before_anything_was_collected_refuse(office, capsys, verb):
+    """Before collect there is nothing to score: no 0.00 / 较差 for everyone, no sendable feedback saying so."""
+    before = sha(office)
+    code, text = run(capsys, verb, str(office))
+    assert code == 1
+    assert "还没有任何数据" in text and "collect" in text and "Traceback" not in text
+    assert sha(office) == before
+    assert not list(office.parent.rglob("*绩效反馈*.xlsx"))
+
+
+def test_score_refuses_a_workbook_open_in_excel(office, capsys):
+    (office.parent / f"~${office.name}").write_text("user")
+    before = sha(office)
+    code, text = run(capsys, "score", str(office))
+    assert code == 1 and "正在被" in text
+    assert sha(office) == before

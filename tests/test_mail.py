@@ -400,12 +400,20 @@ def test_dry_run_writes_eml_files_that_parse_back_and_sends_nothing(office, smtp
 
 @pytest.mark.slow  # an SMTP server (aiosmtpd)
 def test_feedback_goes_to_every_unit(office, smtp):
+    import random
+
+    from xlplugin.collect import collect
     from xlplugin.feedback import feedback as write_feedback
+    from xlplugin.scheme import load_scheme
+    from xlplugin.simulate import simulate_returns
 
     book = point_at(office, smtp)
     missing = send(book, "feedback", dry_run=True)
     assert len(missing.missing) == 38 and not missing.previews  # nothing to attach yet
-    feedback = write_feedback(book)
+    forms = sorted((office.parent / "输出").rglob("*.xlsx"))
+    simulate_returns(load_scheme(book), forms, office.parent / "提交", random.Random(1))
+    collect(book)  # feedback is written from collected marks only
+    feedback = write_feedback(FileOfficeBook(office))
     result = send(FileOfficeBook(office), "feedback")
     assert result.ok and len(result.sent) == 38
     for path in feedback.paths:

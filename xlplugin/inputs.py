@@ -10,6 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from . import ledger
+from .errors import UserError
 from .officebook import OfficeBook
 from .scheme import Scheme
 from .scoring import Inputs
@@ -42,3 +43,10 @@ def read_inputs(book: OfficeBook, scheme: Scheme) -> Inputs:
     if office_long is not None:
         inputs.office = office_long
     return inputs
+
+
+def require_marks(inputs: Inputs) -> None:
+    """Refuse to score (or to write feedback) before anything was collected: it would publish zeros."""
+    if inputs.marks["value"].notna().sum() == 0:
+        raise UserError(f"考评台账的“{ledger.MARKS.name}”中还没有任何数据，无法计分。请先收集各单位发回的表格"
+                        "（xlplugin collect 或功能区“收集汇总”），什么也没有改动。")

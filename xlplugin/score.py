@@ -14,7 +14,7 @@ import pandas as pd
 
 from . import ledger, scoring
 from .feedback.analysis import feedback_sheet
-from .inputs import read_inputs
+from .inputs import read_inputs, require_marks
 from .officebook import ChartSpec, OfficeBook
 from .scheme import Scheme, load_scheme
 from .scoring import Results, period_weights
@@ -103,8 +103,11 @@ def result_sheets(scheme: Scheme, r: Results) -> dict[str, pd.DataFrame]:
 
 def score(book: OfficeBook, write: bool = True) -> ScoreResult:
     """Score the cycle in the office workbook and (unless `write` is false) write the result sheets into it."""
+    if write:
+        book.ensure_writable()
     scheme = load_scheme(book)
     inputs = read_inputs(book, scheme)
+    require_marks(inputs)
     results = scoring.score(scheme, inputs)
     sheets = result_sheets(scheme, results)
     if write:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import ledger, scoring
-from ..inputs import read_inputs
+from ..inputs import read_inputs, require_marks
 from ..ledger import Progress
 from ..officebook import OfficeBook
 from ..scheme import Scheme, load_scheme
@@ -54,7 +54,9 @@ class FeedbackResult:
 def feedback(book: OfficeBook, period: str | None = None, progress: Progress | None = None) -> FeedbackResult:
     """Score from the office workbook as `score` does (without writing it) and write every unit's feedback."""
     scheme = load_scheme(book)
-    results = scoring.score(scheme, read_inputs(book, scheme))
+    inputs = read_inputs(book, scheme)
+    require_marks(inputs)
+    results = scoring.score(scheme, inputs)
     p = scheme.period(period)
     folder = ledger.feedback_folder(book, scheme, p)
     return FeedbackResult(folder, write_feedback(book, scheme, results, folder, p.name, progress))
