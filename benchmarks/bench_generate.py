@@ -556,7 +556,7 @@ def main(argv=None) -> int:
         sub = plan(scheme, period, single_dir, kinds=["unit"])[: n_single + 1]
         write_forms(scheme, period, sub[:1], workers=1)
         c0 = time.process_time()
-        _, t_single = timed(generate.write_forms, scheme, period, sub[1:], workers=1)
+        _, t_single = timed(write_forms, scheme, period, sub[1:], workers=1)
         cpu_single = time.process_time() - c0
         n_single = len(sub) - 1
         ms_single = 1000 * t_single / n_single if n_single else float("nan")

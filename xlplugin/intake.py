@@ -7,6 +7,7 @@ import io
 import re
 import zipfile
 import zlib
+from xml.etree import ElementTree
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -163,30 +164,30 @@ def _declares_dtd(head: bytes) -> bool:
 
 
 def _sheet_parts(z: zipfile.ZipFile, parts: dict[str, bytes] | None = None) -> dict[str, str]:
-    """Sheet name → XML part, from workbook.xml and its relationships (given in `parts` when already read)."""
+    """Sheet name → XML part, from workbook.xml and its relationships (given in `parts` when already read).
+
+    Parsed with a real XML parser (DTDs are refused before this point), so names written as character references
+    (&#25351;…) and elements with any namespace prefix are found like any other."""
     parts = parts if parts is not None else {n: z.read(n) for n in ("xl/workbook.xml", "xl/_rels/workbook.xml.rels")
                                              if n in z.namelist()}
-    wb = parts["xl/workbook.xml"].decode("utf-8", "replace")
-    rels = parts.get("xl/_rels/workbook.xml.rels", b"").decode("utf-8", "replace")
     targets = {}
-    for m in re.finditer(r"<Relationship\b[^>]*>", rels):
-        tag = m.group(0)
-        rid = re.search(r'Id="([^"]+)"', tag)
-        target = re.search(r'Target="([^"]+)"', tag)
-        if rid and target:
-            t = target.group(1)
-            targets[rid.group(1)] = t.lstrip("/") if t.startswith("/") else "xl/" + t
+    for a in _elements(parts.get("xl/_rels/workbook.xml.rels", b""), "Relationship"):
+        if "Id" in a and "Target" in a:
+            t = a["Target"]
+            targets[a["Id"]] = t.lstrip("/") if t.startswith("/") else "xl/" + t
     out = {}
-    for m in re.finditer(r"<(?:\w+:)?sheet\b[^>]*>", wb):
-        tag = m.group(0)
-        name = re.search(r'name="([^"]+)"', tag)
-        rid = re.search(r'r:id="([^"]+)"|\bid="([^"]+)"', tag)
-        if name and rid:
-            key = rid.group(1) or rid.group(2)
-            if key in targets:
-                out[_unescape(name.group(1))] = targets[key]
+    for a in _elements(parts["xl/workbook.xml"], "sheet"):
+        if "name" in a and a.get("id") in targets:
+            out[a["name"]] = targets[a["id"]]
     return out
 
 
-def _unescape(text: str) -> str:
-    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&apos;", "'").replace("&amp;", "&")
+def _elements(xml: bytes, local: str) -> list[dict[str, str]]:
+    """The attributes (keys without namespace) of every element called `local`, in any namespace."""
+    if not xml:
+        return []
+    found = []
+    for element in ElementTree.fromstring(xml).iter():
+        if element.tag.rpartition("}")[2] == local:
+            found.append({key.rpartition("}")[2]: value for key, value in element.attrib.items()})
+    return found

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
 from functools import cached_property
 
 import pandas as pd
@@ -97,7 +96,12 @@ class Indicator:
     row: int
 
     def applies_to(self, unit: Unit) -> bool:
-        return ALL in self.scope or unit.category in self.scope or unit.code in self.scope
+        return in_scope(self.scope, unit)
+
+
+def in_scope(scope: tuple[str, ...], unit: Unit) -> bool:
+    """A scope (适用范围, 评议范围) lists 全部, categories or unit codes."""
+    return ALL in scope or unit.category in scope or unit.code in scope
 
 
 @dataclass(frozen=True)
@@ -139,7 +143,7 @@ class RaterGroup:
     row: int
 
     def rates(self, unit: Unit) -> bool:
-        return ALL in self.scope or unit.category in self.scope or unit.code in self.scope
+        return in_scope(self.scope, unit)
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from .spec import KIND_NAMES, FormSpec, Recipient
 KINDS = {"unit": unit, "evaluator": evaluator, "rater": rater, "leader": leader}
 assert tuple(KINDS) == KIND_NAMES
 SPECS = {kind: module.SPEC for kind, module in KINDS.items()}
+__all__ = ["KINDS", "SPECS", "FormError", "FormFile", "FormSpec", "Recipient", "Verified", "open_verified"]
 
 
 @dataclass

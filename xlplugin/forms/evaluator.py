@@ -7,7 +7,7 @@ from ..issues import WARNING
 from ..scheme import Period, Scheme
 from .inputs import Reading
 from .spec import GROUP, INPUT, SUBTOTAL, BodyRow, Column, Field, Grid, FormSpec, Recipient
-from .write import DATE_VALIDATION, list_validation, open_form, score_validation, subtitle
+from .write import list_validation, open_table_form, score_validation
 
 SHEET = "评分表"
 FALSIFIED = ("否", "是")
@@ -88,14 +88,8 @@ def score_rows(scheme: Scheme, evaluator_name: str, reports: SelfReports | None 
 
 
 def write(scheme: Scheme, period: Period, recipient: Recipient, path: Path, reports: SelfReports | None = None) -> Path:
-    s = scheme.settings
-    w = open_form(SPEC, scheme, period, recipient, path)
-    ws = w.sheet(SHEET)
     width = len(SCORES.columns)
-    w.title_block(ws, width, f"{s.year}年度{period.name}绩效考评评分表（{recipient.name}）", subtitle(scheme, period, recipient))
-    for f in SPEC.fields:
-        w.label(ws, f.row, f.col - 1, f.label)
-        w.field(ws, f, validation=DATE_VALIDATION if f.kind == "date" else None)
+    w, ws = open_table_form(SPEC, scheme, period, recipient, path, SHEET, width, "绩效考评评分表")
     w.label(ws, 3, 0, "说明：黄色单元格由考评部门填写；考评得分须在 0 至该项分值之间，有扣分的须写明扣分原因；"
                       "核实发现弄虚作假的，“弄虚作假”选“是”，该项不得分。", width - 1, fmt="note")
     w.grid(SCORES, score_rows(scheme, recipient.name, reports), freeze_cols=2, validations={

@@ -5,21 +5,14 @@ from pathlib import Path
 
 from ..scheme import Period, Scheme
 from .inputs import Reading
-from .spec import INPUT, BodyRow, Column, Field, Grid, FormSpec, Recipient
-from .write import DATE_VALIDATION, open_form, subtitle
+from .spec import INPUT, BodyRow, Column, Field, FormSpec, Recipient, unit_grid
+from .write import open_table_form
 
 SHEET = "评价表"
-RANKS = Grid(
-    sheet=SHEET,
-    header_row=4,
-    row_key=("unit",),
-    columns=(
-        Column("unit", "单位代码", 10),
-        Column("unit_name", "单位名称", 24, wrap=True),
-        Column("category", "类别", 24, wrap=True),
-        Column("rank", "名次", 10, role=INPUT, numeric=True, required=True),
-        Column("comment", "评语", 50, role=INPUT, wrap=True),
-    ),
+RANKS = unit_grid(
+    SHEET,
+    Column("rank", "名次", 10, role=INPUT, numeric=True, required=True),
+    Column("comment", "评语", 50, role=INPUT, wrap=True),
 )
 SIGNER = Field("signer", "评价人", SHEET, 2, 1, required=True)
 DATE = Field("date", "日期", SHEET, 2, 3, required=True, kind="date")
@@ -38,16 +31,10 @@ def rank_rows(scheme: Scheme, leader_code: str) -> list[BodyRow]:
 
 
 def write(scheme: Scheme, period: Period, recipient: Recipient, path: Path) -> Path:
-    s = scheme.settings
-    w = open_form(SPEC, scheme, period, recipient, path)
-    ws = w.sheet(SHEET)
     width = len(RANKS.columns)
     rows = rank_rows(scheme, recipient.code)
     n = len(rows)
-    w.title_block(ws, width, f"{s.year}年度{period.name}领导评价表（{recipient.name}）", subtitle(scheme, period, recipient))
-    for f in SPEC.fields:
-        w.label(ws, f.row, f.col - 1, f.label)
-        w.field(ws, f, validation=DATE_VALIDATION if f.kind == "date" else None)
+    w, ws = open_table_form(SPEC, scheme, period, recipient, path, SHEET, width, "领导评价表")
     w.label(ws, 3, 0, f"说明：请对以下 {n} 个单位按全年工作实绩排出名次，1 为最好，名次为 1 至 {n} 的整数且不得重复。",
             width - 1, fmt="note")
     w.grid(RANKS, rows, freeze_cols=2, min_lines=1, validations={"rank": {

@@ -5,21 +5,14 @@ from pathlib import Path
 
 from ..scheme import Period, Scheme
 from .inputs import Reading
-from .spec import GROUP, INPUT, BodyRow, Column, Field, Grid, FormSpec, Recipient
-from .write import DATE_VALIDATION, list_validation, open_form, subtitle
+from .spec import GROUP, INPUT, BodyRow, Column, Field, FormSpec, Recipient, unit_grid
+from .write import list_validation, open_table_form
 
 SHEET = "评议表"
-GRADES = Grid(
-    sheet=SHEET,
-    header_row=4,
-    row_key=("unit",),
-    columns=(
-        Column("unit", "单位代码", 10),
-        Column("unit_name", "单位名称", 24, wrap=True),
-        Column("category", "类别", 24, wrap=True),
-        Column("grade", "评议等次", 14, role=INPUT, required=True),
-        Column("comment", "意见建议", 50, role=INPUT, wrap=True),
-    ),
+GRADES = unit_grid(
+    SHEET,
+    Column("grade", "评议等次", 14, role=INPUT, required=True),
+    Column("comment", "意见建议", 50, role=INPUT, wrap=True),
 )
 FILLER = Field("filler", "填表人", SHEET, 2, 1, required=True)
 DATE = Field("date", "日期", SHEET, 2, 3, required=True, kind="date")
@@ -45,14 +38,8 @@ def grade_rows(scheme: Scheme, group_code: str) -> list[BodyRow]:
 
 
 def write(scheme: Scheme, period: Period, recipient: Recipient, path: Path) -> Path:
-    s = scheme.settings
-    w = open_form(SPEC, scheme, period, recipient, path)
-    ws = w.sheet(SHEET)
     width = len(GRADES.columns)
-    w.title_block(ws, width, f"{s.year}年度{period.name}民主评议表（{recipient.name}）", subtitle(scheme, period, recipient))
-    for f in SPEC.fields:
-        w.label(ws, f.row, f.col - 1, f.label)
-        w.field(ws, f, validation=DATE_VALIDATION if f.kind == "date" else None)
+    w, ws = open_table_form(SPEC, scheme, period, recipient, path, SHEET, width, "民主评议表")
     grades = list(scheme.rater_grades)
     w.label(ws, 3, 0, f"说明：请对每个单位的全年工作从下拉列表中选择评议等次（{'、'.join(grades)}），可填写意见建议。",
             width - 1, fmt="note")

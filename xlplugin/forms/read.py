@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import io
 from operator import itemgetter
-from dataclasses import dataclass
 from pathlib import Path
 
 from python_calamine import CalamineWorkbook

@@ -46,6 +46,14 @@ class Column:
     required: bool = False  # an input the clerk must fill
 
 
+#: the first columns of the tables that list units (rater and leader forms)
+UNIT_COLUMNS = (
+    Column("unit", "单位代码", 10),
+    Column("unit_name", "单位名称", 24, wrap=True),
+    Column("category", "类别", 24, wrap=True),
+)
+
+
 @dataclass(frozen=True)
 class Grid:
     sheet: str
@@ -139,6 +147,11 @@ class Recipient:
     name: str
     email: str | None
     contact: str | None = None
+
+
+def unit_grid(sheet: str, *columns: Column) -> Grid:
+    """A table with one row per unit (rater and leader forms): the unit columns, then `columns`."""
+    return Grid(sheet=sheet, header_row=4, row_key=("unit",), columns=(*UNIT_COLUMNS, *columns))
 
 
 @dataclass(frozen=True)

@@ -563,3 +563,17 @@ DATE_VALIDATION = {
     "input_title": "日期", "input_message": "请填写日期，如 2027-01-10。",
     "error_title": "日期无效", "error_message": "请按 年-月-日 填写日期，如 2027-01-10。", "error_type": "stop",
 }
+
+
+def open_table_form(spec: FormSpec, scheme: Scheme, period: Period, recipient: Recipient, path: Path, sheet: str,
+                    width: int, title: str) -> tuple[FormWriter, object]:
+    """Start a one-table form (evaluator, rater, leader): instructions, the sheet's title block for
+    “<year><period><title>（<recipient>）” and the signature fields (name, date) with their labels."""
+    w = open_form(spec, scheme, period, recipient, path)
+    ws = w.sheet(sheet)
+    w.title_block(ws, width, f"{scheme.settings.year}年度{period.name}{title}（{recipient.name}）",
+                  subtitle(scheme, period, recipient))
+    for f in spec.fields:
+        w.label(ws, f.row, f.col - 1, f.label)
+        w.field(ws, f, validation=DATE_VALIDATION if f.kind == "date" else None)
+    return w, ws

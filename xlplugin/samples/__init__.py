@@ -7,7 +7,6 @@ verb writes them (and the office's empty input sheets) as a styled 考评台账.
 from __future__ import annotations
 
 import secrets
-from pathlib import Path
 
 import pandas as pd
 
