@@ -4,7 +4,7 @@ In Excel every xlwings call is a round trip (DESIGN.md, principle 7). xlwings' r
 that changes the workbook as one action, so the number of actions is the number of round trips a write makes.
 This builds the result sheets of a 200-unit cycle (the synthetic scheme and marks of bench_score.py: 3
 categories, 120 indicators per unit, so 指标得分 has 24,000 rows) and writes them through
-`xlplugin.excel.XlwingsOfficeBook.write_sheets`, exactly as `score` does from the ribbon:
+`xlplugin.xlbook.XlwingsOfficeBook.write_sheets`, exactly as `score` does from the ribbon:
   1. into a workbook that does not have the result sheets yet (the first 计算排名: sheets are added);
   2. into one that has them, with the chart on 等次分布 (every later 计算排名: sheets are rewritten in place).
 Target: at most 40 actions for each. The count depends on the number of sheets (categories), not on rows,
@@ -34,7 +34,7 @@ import xlwings as xw  # noqa: E402
 
 from bench_score import build  # noqa: E402
 from xlplugin import ledger
-from xlplugin.excel import XlwingsOfficeBook  # noqa: E402
+from xlplugin.xlbook import XlwingsOfficeBook  # noqa: E402
 from xlplugin.officebook import ChartSpec  # noqa: E402
 from xlplugin.score import result_sheets  # noqa: E402
 from xlplugin.scoring import score  # noqa: E402

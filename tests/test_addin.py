@@ -1,12 +1,12 @@
 """The Excel add-in built by `xlplugin addin build`: its ribbon, its VBA, and how the VBA reads back.
 
-The VBA project is written by xlplugin.addin (MS-CFB + MS-OVBA). Nothing here trusts that writer: what it wrote is
-read back with oletools (olefile for the compound file, oletools' own MS-OVBA decompression) and with
-LibreOffice, which imports the VBA source of a macro-enabled workbook it opens.
+The VBA project is written by xlplugin.addin (build, with cfb for MS-CFB and ovba for MS-OVBA). Nothing here trusts
+that writer: what it wrote is read back with oletools (olefile for the compound file, oletools' own MS-OVBA
+decompression) and with LibreOffice, which imports the VBA source of a macro-enabled workbook it opens. Tests of
+a built add-in are slow (`pytest -m "not slow"` leaves them out); the round trips of the two formats are not.
 """
 from __future__ import annotations
 
-import argparse
 import importlib
 import inspect
 import json
@@ -24,8 +24,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from oletools.olevba import VBA_Parser, decompress_stream
 
-from xlplugin import addin
-from xlplugin.excel import BUTTONS
+from xlplugin import cli
+from xlplugin.addin import cfb, ovba
+from xlplugin.addin.build import CODE_PAGE, build, default_output, sources, template_path
+from xlplugin.addin.buttons import BUTTONS, CALLBACK, TAB
+from xlplugin.addin.install import write_config
+from xlplugin.ribbon import HANDLERS
 
 NS = {"ui": "http://schemas.microsoft.com/office/2006/01/customui"}
 SYSTEM_PYTHON = "/usr/bin/python3"  # Debian's, where python3-uno lives
@@ -33,7 +37,7 @@ SYSTEM_PYTHON = "/usr/bin/python3"  # Debian's, where python3-uno lives
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory) -> Path:
-    return addin.build(tmp_path_factory.mktemp("addin") / "xlplugin.xlam")
+    return build(tmp_path_factory.mktemp("addin") / "xlplugin.xlam")
 
 
 def vba_modules(path: Path) -> dict[str, str]:
@@ -50,16 +54,41 @@ def ribbon(path: Path) -> ET.Element:
         return ET.fromstring(z.read("customUI/customUI.xml"))
 
 
+def test_ribbon_xml_is_the_button_list():
+    """The rendered customUI.xml holds exactly the list's tab, groups and buttons (ids, labels, icons, tooltips)."""
+    root = ET.fromstring(sources()["customUI.xml"])
+    assert root.tag == "{%s}customUI" % NS["ui"]
+    (tab,) = root.findall(".//ui:tab", NS)
+    assert (tab.get("id"), tab.get("label")) == (TAB.id, TAB.label)
+    groups = tab.findall("ui:group", NS)
+    assert [(g.get("id"), g.get("label")) for g in groups] == [(g.id, g.label) for g in TAB.groups]
+    for group, expected in zip(groups, TAB.groups):
+        got = [{k: b.get(k) for k in ("id", "label", "imageMso", "onAction", "screentip", "supertip", "size")}
+               for b in group.findall("ui:button", NS)]
+        assert got == [{"id": b.id, "label": b.label, "imageMso": b.image, "onAction": CALLBACK, "screentip": b.label,
+                        "supertip": b.tip, "size": "large"} for b in expected.buttons]
+    assert [b.label for b in BUTTONS] == ["初始化台账", "生成表格", "发送表格", "收集汇总", "计算排名", "生成反馈",
+                                          "发送反馈", "打开输出文件夹", "帮助"]
+    assert len({b.id for b in BUTTONS}) == len(BUTTONS)
+    assert not any("完成后提供" in b.tip for b in BUTTONS)  # every button works: no "comes later"
+
+
+def test_every_button_has_a_handler_and_every_handler_a_button():
+    assert list(HANDLERS) == [b.id for b in BUTTONS]  # in the ribbon's order, too
+    assert all(callable(h) for h in HANDLERS.values())
+
+
+@pytest.mark.slow
 def test_ribbon_has_the_tab_and_the_nine_buttons_in_order(built):
     root = ribbon(built)
     tabs = root.findall(".//ui:tab", NS)
     assert [t.get("label") for t in tabs] == ["绩效考评"]
     buttons = root.findall(".//ui:button", NS)
-    assert [(b.get("id"), b.get("label")) for b in buttons] == [(k, b.label) for k, b in BUTTONS.items()]
-    assert [b.label for b in BUTTONS.values()] == ["初始化台账", "生成表格", "发送表格", "收集汇总", "计算排名", "生成反馈",
-                                                  "发送反馈", "打开输出文件夹", "帮助"]
+    assert [(b.get("id"), b.get("label"), b.get("imageMso")) for b in buttons] == [(b.id, b.label, b.image)
+                                                                                   for b in BUTTONS]
 
 
+@pytest.mark.slow
 def test_every_callback_in_the_ribbon_exists_in_the_vba(built):
     code = vba_modules(built)
     callbacks = {b.get("onAction") for b in ribbon(built).findall(".//ui:button", NS)}
@@ -69,11 +98,12 @@ def test_every_callback_in_the_ribbon_exists_in_the_vba(built):
         assert re.search(rf"(?m)^(Public )?Sub {proc}\(control As IRibbonControl\)", code[module]), callback
 
 
+@pytest.mark.slow
 def test_every_python_target_the_vba_calls_exists(built):
     code = vba_modules(built)
     own = {m: s for m, s in code.items() if m not in ("xlwings", "Dictionary")}
     calls = [c for s in own.values() for c in re.findall(r'RunPython "([^"]*)"', s)]
-    assert calls == ["import xlplugin.excel as x; x.on_ribbon('"]  # the rest is & control.Id & "')"
+    assert calls == ["import xlplugin.ribbon as x; x.on_ribbon('"]  # the rest is & control.Id & "')"
     for call in calls:
         module, alias, func = re.fullmatch(r"import ([\w.]+) as (\w+); \2\.(\w+)\('", call).groups()
         target = getattr(importlib.import_module(module), func)
@@ -82,13 +112,14 @@ def test_every_python_target_the_vba_calls_exists(built):
     assert re.search(r"(?m)^Public Function RunPython\(PythonCommand As String\)", code["xlwings"])
     # what on_ribbon receives is a control id of the ribbon, and it knows every one
     ids = {b.get("id") for b in ribbon(built).findall(".//ui:button", NS)}
-    assert ids == set(BUTTONS)
+    assert ids == set(HANDLERS)
 
 
+@pytest.mark.slow
 def test_vba_read_back_with_oletools_equals_the_source(built):
     code = vba_modules(built)
-    template = vba_modules(addin.template_path())
-    assert code["XlpluginRibbon"] == addin.sources()["XlpluginRibbon"]
+    template = vba_modules(template_path())
+    assert code["XlpluginRibbon"] == sources()["XlpluginRibbon"]
     assert code["XlpluginRibbon"].startswith('Attribute VB_Name = "XlpluginRibbon"\r\n')
     # xlwings' 45 KB module, recompressed: only PROJECT_NAME differs
     expected = template["xlwings"].replace('PROJECT_NAME As String = "myaddin"', 'PROJECT_NAME As String = "xlplugin"')
@@ -98,6 +129,7 @@ def test_vba_read_back_with_oletools_equals_the_source(built):
     assert set(code) == {"ThisWorkbook", "Sheet2", "Dictionary", "xlwings", "XlpluginRibbon"}
 
 
+@pytest.mark.slow
 def test_vba_project_is_a_sound_compound_file(built, tmp_path):
     with zipfile.ZipFile(built) as z:
         data = z.read("xl/vbaProject.bin")
@@ -108,15 +140,16 @@ def test_vba_project_is_a_sound_compound_file(built, tmp_path):
     assert ole.openstream("VBA/_VBA_PROJECT").read()[:4] == b"\xcc\x61\xff\xff"  # compile from source
     project = ole.openstream("PROJECT").read().decode("cp1252")
     assert 'Name="xlplugin"' in project and "Module=XlpluginRibbon" in project and "RibbonMyAddin" not in project
-    records = addin.parse_dir(decompress_stream(bytearray(ole.openstream("VBA/dir").read())))
-    assert (addin.PROJECTNAME, b"xlplugin") in records
-    mods = {m["name"]: m for m in addin.modules(records)}
+    records = ovba.parse_dir(decompress_stream(bytearray(ole.openstream("VBA/dir").read())))
+    assert (ovba.PROJECTNAME, b"xlplugin") in records
+    mods = {m["name"]: m for m in ovba.modules(records, CODE_PAGE)}
     assert mods["XlpluginRibbon"]["offset"] == 0 and mods["xlwings"]["offset"] == 0
     # our reader agrees with olefile on every stream
-    ours = addin.read_cfb(data)
+    ours = cfb.read_cfb(data)
     assert ours == {"/".join(p): ole.openstream(p).read() for p in ole.listdir()}
 
 
+@pytest.mark.slow
 def test_workbook_parts(built):
     with zipfile.ZipFile(built) as z:
         names = set(z.namelist())
@@ -127,12 +160,14 @@ def test_workbook_parts(built):
     assert "application/vnd.ms-excel.addin.macroEnabled.main+xml" in types
 
 
+@pytest.mark.slow
 def test_build_is_reproducible(built, tmp_path):
-    assert addin.build(tmp_path / "again.xlam").read_bytes() == built.read_bytes()
+    assert build(tmp_path / "again.xlam").read_bytes() == built.read_bytes()
 
 
+@pytest.mark.slow
 def test_the_committed_addin_is_built_from_the_sources(built):
-    committed = addin.default_output()
+    committed = default_output()
     if not committed.exists():
         pytest.skip("workbooks/xlplugin.xlam is not in the tree (run xlplugin addin build)")
     def parts(path: Path) -> dict[str, bytes]:  # compared by content: deflate output may vary with zlib
@@ -151,20 +186,20 @@ def test_the_committed_addin_is_built_from_the_sources(built):
 ))
 def test_compression_is_read_back_by_oletools(data):
     try:
-        packed = addin.compress(data)
+        packed = ovba.compress(data)
     except ValueError:  # random bytes whose last, partial chunk does not compress: never VBA source
         return
     assert bytes(decompress_stream(bytearray(packed))) == data
-    assert addin.decompress(packed) == data
+    assert ovba.decompress(packed) == data
 
 
 def test_cfb_writer_read_back_by_olefile():
     streams = {"a": b"", "small": b"x" * 100, "VBA/edge": b"y" * 4095, "VBA/big": bytes(range(256)) * 40,
                "VBA/deeper/z": b"z" * 5000, "PROJECTwm": b"w" * 64}
-    data = addin.write_cfb(streams)
+    data = cfb.write_cfb(streams)
     ole = olefile.OleFileIO(data, raise_defects=olefile.DEFECT_POTENTIAL)
     assert {"/".join(p): ole.openstream(p).read() for p in ole.listdir()} == streams
-    assert addin.read_cfb(data) == streams
+    assert cfb.read_cfb(data) == streams
 
 
 # ------------------------------------------------------------------------------------------ LibreOffice
@@ -251,6 +286,7 @@ def vba_without_attributes(text: str) -> str:
     return "\n".join(line for line in lines if not line.lstrip().startswith("Attribute ")).rstrip("\n ")
 
 
+@pytest.mark.slow
 @pytest.mark.soffice
 @pytest.mark.skipif(not _has_uno(), reason="needs LibreOffice and Debian's python3-uno (apt-get install python3-uno)")
 def test_libreoffice_reads_the_same_vba(built, tmp_path):
@@ -281,25 +317,23 @@ def test_libreoffice_reads_the_same_vba(built, tmp_path):
 # ------------------------------------------------------------------------------------------ command line
 
 
+@pytest.mark.slow
 def test_build_from_the_command_line(tmp_path, capsys):
-    parser = argparse.ArgumentParser()
-    addin.register(parser.add_subparsers(dest="command"))
-    args = parser.parse_args(["addin", "build", "--output", str(tmp_path / "a.xlam")])
-    assert args.func(args) == 0
+    assert cli.main(["addin", "build", "--output", str(tmp_path / "a.xlam")]) == 0
     assert (tmp_path / "a.xlam").exists()
     assert "已生成加载项" in capsys.readouterr().out
 
 
 @pytest.mark.skipif(sys.platform.startswith("win") or sys.platform == "darwin", reason="Linux behaviour")
 def test_install_on_linux_says_excel_is_not_here(capsys):
-    assert addin.install() == 1
+    assert cli.main(["addin", "install"]) == 1
     err = capsys.readouterr().err
     assert "没有 Microsoft Excel" in err and "xlplugin -h" in err
 
 
 def test_config_file_points_at_the_interpreter(tmp_path):
     path = tmp_path / ".xlplugin" / "xlplugin.conf"
-    addin.write_config(path, "C:\\Python\\python.exe")
+    write_config(path, "C:\\Python\\python.exe")
     lines = path.read_text(encoding="utf-8").splitlines()
     assert lines[0].endswith('","C:\\Python\\python.exe"') and lines[0].startswith('"INTERPRETER_')
     assert '"ADD_WORKBOOK_TO_PYTHONPATH","False"' in lines

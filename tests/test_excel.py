@@ -1,7 +1,8 @@
 """The Excel door against a real xlwings Book from xlwings' remote engine (see DESIGN.md, "Testing with real parts").
 
 The remote engine builds an `xw.Book` from the JSON an Excel client sends and returns what the code changed as
-actions (`book.json()`), so `xlplugin.excel` runs here against the real xlwings API, without Excel. Each ribbon
+actions (`book.json()`), so the ribbon door (`xlplugin.ribbon`) and the xlwings adapter (`xlplugin.xlbook`) run here
+against the real xlwings API, without Excel. Each ribbon
 button is run on a book loaded with the office workbook's content as a client would send it, and the sheets it
 writes (its actions, applied the way Excel applies them) must hold the same values as the command-line path
 (FileOfficeBook) writes from the same input. Forms and feedback go to disk either way; they are compared too.
@@ -17,6 +18,7 @@ import shutil
 from datetime import date, datetime
 from pathlib import Path
 
+import openpyxl
 import pandas as pd
 import pytest
 from python_calamine import CalamineWorkbook
@@ -24,24 +26,29 @@ from python_calamine import CalamineWorkbook
 os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")  # PolyForm Noncommercial (DESIGN.md)
 
 import xlwings as xw  # noqa: E402
+from xlwings.utils import col_name  # noqa: E402
 
-from xlplugin import ledger
-from xlplugin import excel  # noqa: E402
+from xlplugin import ledger  # noqa: E402
+from xlplugin import ribbon  # noqa: E402
+from xlplugin.addin.buttons import BUTTONS  # noqa: E402
 from xlplugin.collect import collect  # noqa: E402
-from xlplugin.excel import BUTTONS, XlwingsOfficeBook, on_ribbon  # noqa: E402
-from xlplugin.feedback import run_feedback  # noqa: E402
+from xlplugin.feedback import feedback as run_feedback  # noqa: E402
 from xlplugin.forms.meta import META_SHEET  # noqa: E402
 from xlplugin.generate import generate  # noqa: E402
 from xlplugin.officebook import FileOfficeBook, table_from_rows  # noqa: E402
-from xlplugin.results import run_score  # noqa: E402
+from xlplugin.ribbon import HANDLERS, on_ribbon  # noqa: E402
+from xlplugin.score import score as run_score  # noqa: E402
 from xlplugin.init import init as write_sample  # noqa: E402
 from xlplugin.scheme import load_scheme  # noqa: E402
 from xlplugin.simulate import simulate_office, simulate_returns  # noqa: E402
+from xlplugin.xlbook import XlwingsOfficeBook  # noqa: E402
 
 if "remote" not in [e.name for e in xw.engines]:  # xlwings was imported before the licence was set
     from xlwings.pro import _xlremote
 
     xw.engines.add(xw.Engine(impl=_xlremote.engine))
+
+pytestmark = pytest.mark.slow  # xlwings' remote engine and whole cycles through both doors
 
 OFFICE = "考评台账.xlsx"
 
@@ -63,8 +70,6 @@ def _js_value(v):
 
 
 def _address(rows: int, cols: int) -> str:
-    from xlwings.utils import col_name
-
     return f"A1:{col_name(cols)}{rows}"
 
 
@@ -126,6 +131,7 @@ class Workbook:
         self.alerts: list[list] = []
         self.charts: dict[str, list[list]] = {}
         self.funcs: list[str] = []
+        self.dropdowns: set[tuple] = set()  # (sheet, cells, allowed values)
 
     def apply(self, actions: list[dict]) -> "Workbook":
         for a in actions:
@@ -161,12 +167,30 @@ class Workbook:
                 self.charts.setdefault(name, []).append(a["args"])
             elif f == "deleteChart":
                 self.charts.get(name, [None]).pop()
+            elif f == "setDataValidationList":
+                source, in_cell_dropdown = a["args"]
+                assert source["type"] == "literal" and in_cell_dropdown
+                cells = f"{_cell_name(a['start_row'], a['start_column'])}:" \
+                        f"{_cell_name(a['start_row'] + a['row_count'] - 1, a['start_column'] + a['column_count'] - 1)}"
+                self.dropdowns.add((name, cells, tuple(source["values"])))
         return self
 
     def frame(self, name: str) -> pd.DataFrame:
         rows = self.sheets[name]
         width = max((len(r) for r in rows), default=0)
         return table_from_rows([r + [None] * (width - len(r)) for r in rows])
+
+
+def _cell_name(row: int, column: int) -> str:
+    """A1 name of a 0-based cell."""
+    return f"{col_name(column + 1)}{row + 1}"
+
+
+def file_dropdowns(path: Path) -> set[tuple]:
+    """(sheet, cells, allowed values) of every list validation in a workbook file."""
+    wb = openpyxl.load_workbook(path)
+    return {(ws.title, str(dv.sqref), tuple(dv.formula1.strip('"').split(",")))
+            for ws in wb.worksheets for dv in ws.data_validations.dataValidation if dv.type == "list"}
 
 
 def file_workbook(path: Path) -> Workbook:
@@ -254,6 +278,7 @@ def cycle(tmp_path_factory) -> dict:
     out["init"] = click("xlp_init", empty)
     write_sample(c.office, "city")
     out["init_file"] = file_workbook(c.office)
+    out["init_dropdowns"] = file_dropdowns(c.office)
 
     # 生成表格
     payload = c.payload()
@@ -291,7 +316,7 @@ def cycle(tmp_path_factory) -> dict:
 def test_every_button_has_a_test():
     tested = {"xlp_init", "xlp_generate", "xlp_collect", "xlp_score", "xlp_feedback", "xlp_send_forms",
               "xlp_send_feedback", "xlp_open_output", "xlp_help"}
-    assert set(BUTTONS) == tested
+    assert set(HANDLERS) == tested
 
 
 def test_adapter_reads_every_sheet_as_the_file_adapter_does(city_office, tmp_path):
@@ -317,6 +342,24 @@ def test_init_writes_the_sample_as_the_cli_does(cycle):
         assert_same_sheet(a, b, name)
     assert wb.active == "设置"
     assert "已在本工作簿中创建样例考评台账" in wb.alerts[-1][0]
+
+
+def test_init_sets_the_dropdowns_the_cli_does(cycle):
+    _, wb = cycle["init"]
+    assert wb.dropdowns == cycle["init_dropdowns"]
+    assert {sheet for sheet, _, _ in wb.dropdowns} == {ledger.INDICATORS.name, ledger.COMPONENTS.name,
+                                                       ledger.PERIODS.name}
+
+
+def test_init_without_data_validation_still_writes_the_sample(tmp_path):
+    """A remote client other than Office.js has no data validation: the sample is written without dropdowns."""
+    payload = book_json([sheet_json("Sheet1", [])], str(tmp_path / OFFICE))
+    payload["client"] = "Microsoft Office"  # xlwings' VBA client of the remote engine
+    book, wb = click("xlp_init", payload)
+    assert "setDataValidationList" not in wb.funcs and not wb.dropdowns
+    assert ledger.INDICATORS.name in wb.order and len(wb.frame(ledger.INDICATORS.name)) > 10
+    prompt, _, _, mode, _ = wb.alerts[-1]
+    assert "已在本工作簿中创建样例考评台账" in prompt and mode == "info"
 
 
 def test_init_refuses_a_workbook_that_already_is_an_office_workbook(cycle):
@@ -402,7 +445,7 @@ def test_feedback_writes_the_same_files(cycle):
 
 def test_open_output_folder(cycle, monkeypatch):
     opened = []
-    monkeypatch.setattr(excel, "open_folder", opened.append)
+    monkeypatch.setattr(ribbon, "open_folder", opened.append)
     _, wb = click("xlp_open_output", cycle["payload"])
     assert opened == [cycle["cycle"].xl / "输出" / "2026年终"]
     assert wb.alerts == []
@@ -420,7 +463,7 @@ def test_send_buttons_run_the_send_verb(cycle, control_id):
 def test_help_lists_every_button(cycle):
     _, wb = click("xlp_help", cycle["payload"])
     text = wb.alerts[0][0]
-    assert all(b.label in text for k, b in BUTTONS.items() if k != "xlp_help")
+    assert all(b.label in text for b in BUTTONS if b.id != "xlp_help")
 
 
 def test_unsaved_workbook_is_told_to_save_first(cycle):

@@ -7,7 +7,8 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from . import __version__, ledger
+from . import __version__, addin, ledger
+from .addin.install import NoExcel
 from .mail import fetch, send
 from .mail.config import IMAP_KEYRING_SERVICE, IMAP_PASSWORD_ENV, KEYRING_SERVICE, PASSWORD_ENV
 from .mail.message import WHAT
@@ -143,6 +144,22 @@ def cmd_demo(args) -> int:
     return 0
 
 
+def cmd_addin_build(args) -> int:
+    path = addin.build(args.output)
+    print(f"已生成加载项：{path}")
+    return 0
+
+
+def cmd_addin_install(args) -> int:
+    try:
+        installed = addin.install()
+    except NoExcel as e:
+        print(e, file=sys.stderr)
+        return 1
+    print(installed.summary())
+    return 0
+
+
 KIND_CHOICES = {"unit": "被考评单位", "evaluator": "考评部门", "rater": "评议组", "leader": "领导"}
 
 
@@ -217,9 +234,16 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("demo", help="用样例跑一遍完整流程", description="在指定文件夹中用 city 样例运行目前已有的全部流程。")
     s.add_argument("dir", nargs="?", default="demo", help="输出文件夹（默认 ./demo）")
     s.set_defaults(func=cmd_demo)
-    from .addin import register as register_addin
 
-    register_addin(sub)
+    s = sub.add_parser("addin", help="Excel 加载项：生成或安装",
+                       description="Excel 加载项（功能区“绩效考评”选项卡）。build 生成 workbooks/xlplugin.xlam；"
+                                   "install 把它安装到本机 Excel（Windows、macOS）。")
+    actions = s.add_subparsers(dest="addin_command", metavar="操作", required=True)
+    a = actions.add_parser("build", help="由 templates/addin 中的文本生成加载项", description="生成 xlplugin.xlam（任何系统都可运行）。")
+    a.add_argument("--output", help="输出文件（默认 workbooks/xlplugin.xlam）")
+    a.set_defaults(func=cmd_addin_build)
+    a = actions.add_parser("install", help="安装到本机 Excel", description="把加载项放到 Excel 启动时加载的文件夹，并设置使用当前的 Python。")
+    a.set_defaults(func=cmd_addin_install)
     return p
 
 

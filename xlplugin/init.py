@@ -1,6 +1,11 @@
-"""init: write a new office workbook (考评台账.xlsx) from a bundled sample, with a fresh signing key."""
+"""init: write a new office workbook (考评台账.xlsx) from a bundled sample, with a fresh signing key.
+
+`dropdowns` says which cells of a sample sheet get a list of allowed values (samples.DROPDOWNS); this file's
+workbook gets them as openpyxl data validations, the ribbon's 初始化台账 through the xlwings adapter.
+"""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import openpyxl
@@ -30,13 +35,33 @@ def init(path: str | Path, sample: str = "city", overwrite: bool = False) -> Pat
     return path
 
 
-def _dropdowns(ws, sheet: str, columns: list[str], n: int) -> None:
+@dataclass(frozen=True)
+class Dropdown:
+    """A list of allowed values on rows first_row..last_row of one column (1-based, as Excel counts), blank allowed;
+    anything else typed there is refused with `title` and `message`."""
+
+    column: int
+    first_row: int
+    last_row: int
+    values: tuple[str, ...]
+    title: str = "无效的值"
+
+    @property
+    def message(self) -> str:
+        return "请从下拉列表中选择：" + "、".join(self.values)
+
+
+def dropdowns(sheet: str, columns: list[str], n: int) -> list[Dropdown]:
+    """The dropdowns of sheet `sheet` written with `columns` and `n` rows: below the header, with room to grow."""
     last = max(n + 200, 500)
-    for (name, column), values in DROPDOWNS.items():
-        if name != sheet or column not in columns:
-            continue
-        letter = get_column_letter(columns.index(column) + 1)
-        dv = DataValidation(type="list", formula1='"' + ",".join(values) + '"', allow_blank=True,
-                            errorTitle="无效的值", error="请从下拉列表中选择：" + "、".join(values), showErrorMessage=True)
-        dv.add(f"{letter}2:{letter}{last}")
+    return [Dropdown(columns.index(column) + 1, 2, last, values)
+            for (name, column), values in DROPDOWNS.items() if name == sheet and column in columns]
+
+
+def _dropdowns(ws, sheet: str, columns: list[str], n: int) -> None:
+    for d in dropdowns(sheet, columns, n):
+        letter = get_column_letter(d.column)
+        dv = DataValidation(type="list", formula1='"' + ",".join(d.values) + '"', allow_blank=True,
+                            errorTitle=d.title, error=d.message, showErrorMessage=True)
+        dv.add(f"{letter}{d.first_row}:{letter}{d.last_row}")
         ws.add_data_validation(dv)
