@@ -42,7 +42,7 @@ from python_calamine import CalamineWorkbook  # noqa: E402
 from xlplugin.generate import plan, write_forms  # noqa: E402
 from xlplugin.forms import unit as unit_form# noqa: E402
 from xlplugin.forms.spec import Recipient  # noqa: E402
-from xlplugin.forms.write import subtitle  # noqa: E402
+from xlplugin.forms.write import extend_runs, subtitle  # noqa: E402
 from xlplugin.forms.spec import DEF, FORMULA, GROUP, INPUT, SUBTOTAL, TOTAL, canonical  # noqa: E402
 from xlplugin.forms.meta import MAP_HEADER_ROW, MAP_LABEL, META_FIELDS, META_SHEET, Meta, encode_rows, protection_password  # noqa: E402
 from xlplugin.forms import write as _writer# noqa: E402
@@ -329,10 +329,7 @@ def baseline_write(scheme: Scheme, period: Period, unit: Unit, path: Path) -> Pa
             definitions.append([canonical(body.label)])
             continue
         data_rows.append(r)
-        if runs and runs[-1][-1] == r - 1:
-            runs[-1].append(r)
-        else:
-            runs.append([r])
+        extend_runs(runs, r)
         signed = []
         for i, col in enumerate(grid.columns, start=1):
             c = ws.cell(r, i)

@@ -49,3 +49,11 @@ def city(tmp_path_factory) -> Generated:
 @pytest.fixture(scope="session")
 def province(tmp_path_factory) -> Generated:
     return _generate(tmp_path_factory.mktemp("province"), "province")
+
+
+@pytest.fixture
+def office(city, tmp_path) -> Path:
+    """A private copy of the generated city sample (workbook and forms), to change freely."""
+    folder = tmp_path / "city"
+    shutil.copytree(city.office.parent, folder)
+    return folder / city.office.name

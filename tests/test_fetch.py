@@ -153,13 +153,6 @@ service anvil {{
     shutil.rmtree(base, ignore_errors=True)
 
 
-@pytest.fixture
-def office(city, tmp_path) -> Path:
-    folder = tmp_path / "city"
-    shutil.copytree(city.office.parent, folder)
-    return folder / city.office.name
-
-
 def point_at(office: Path, imap: Imap, security: str = "无") -> FileOfficeBook:
     port = imap.ssl_port if security == "SSL" else imap.port
     set_settings(office, IMAP服务器="127.0.0.1", IMAP端口=port, IMAP加密=security, IMAP用户名=USER)

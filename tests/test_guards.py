@@ -17,13 +17,6 @@ def sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-@pytest.fixture
-def office(city, tmp_path) -> Path:
-    folder = tmp_path / "city"
-    shutil.copytree(city.office.parent, folder)
-    return folder / city.office.name
-
-
 def run(capsys, *argv) -> tuple[int, str]:
     code = main(list(argv))
     out = capsys.readouterr()

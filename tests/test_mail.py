@@ -18,6 +18,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 
+import helpers
 from xlplugin import ledger
 from xlplugin.mail import MailError, send
 from xlplugin.mail.address import split_addresses
@@ -136,34 +137,16 @@ def authenticator(server, session, envelope, mechanism, auth_data):
 # ------------------------------------------------------------------------------------------ test data
 
 
+SMTP_KEYS = {"host": "SMTP服务器", "port": "SMTP端口", "security": "SMTP加密"}
+
+
 def set_settings(office: Path, **values) -> None:
-    wb = openpyxl.load_workbook(office)
-    ws = wb["设置"]
-    rows = {ws.cell(r, 1).value: r for r in range(2, ws.max_row + 1)}
-    for key, value in values.items():
-        key = {"SMTP服务器": "SMTP服务器", "host": "SMTP服务器", "port": "SMTP端口", "security": "SMTP加密"}.get(key, key)
-        r = rows.get(key) or ws.max_row + 1
-        ws.cell(r, 1).value, ws.cell(r, 2).value = key, value
-    wb.save(office)
+    """设置 items by name, with host/port/security as short names for the SMTP ones."""
+    helpers.set_settings(office, **{SMTP_KEYS.get(k, k): v for k, v in values.items()})
 
 
 def set_email(office: Path, sheet: str, code: str, address: str | None) -> None:
-    wb = openpyxl.load_workbook(office)
-    ws = wb[sheet]
-    header = [c.value for c in ws[1]]
-    col = header.index("电子邮箱") + 1
-    for r in range(2, ws.max_row + 1):
-        if ws.cell(r, 1).value == code:
-            ws.cell(r, col).value = address
-    wb.save(office)
-
-
-@pytest.fixture
-def office(city, tmp_path) -> Path:
-    """A private copy of the generated city sample (workbook and forms)."""
-    folder = tmp_path / "city"
-    shutil.copytree(city.office.parent, folder)
-    return folder / city.office.name
+    helpers.set_by_code(office, sheet, code, "电子邮箱", address)
 
 
 def point_at(office: Path, server: Server, security: str = "无") -> FileOfficeBook:

@@ -319,12 +319,41 @@ class _Reader:
             self.problem(sheet, row, f"“{column}”不能为空。")
         return text
 
+    def rows(self, sheet: str):
+        """(Excel row, cursor) for every row of a scheme sheet; the cursor reads a column and reports in place."""
+        for row, rec in self.sheet(sheet).iterrows():
+            yield row, _Row(self, sheet, row, rec)
+
     def unique(self, sheet: str, column: str, items) -> None:
         seen: dict[str, int] = {}
         for key, row in items:
             if key and key in seen:
                 self.problem(sheet, row, f"{column}“{key}”重复（与第 {seen[key]} 行相同）。")
             seen.setdefault(key, row)
+
+
+class _Row:
+    """One row of a scheme sheet: its cells by column, checked with the row's sheet and number in every message."""
+
+    __slots__ = ("reader", "sheet", "row", "rec")
+
+    def __init__(self, reader: _Reader, sheet: str, row: int, rec):
+        self.reader, self.sheet, self.row, self.rec = reader, sheet, row, rec
+
+    def __getitem__(self, column: str):
+        return self.rec[column]
+
+    def text(self, column: str) -> str:
+        return _text(self.rec[column])
+
+    def required(self, column: str) -> str:
+        return self.reader.required_text(self.sheet, self.row, column, self.rec[column])
+
+    def number(self, column: str, **options) -> float | None:
+        return self.reader.number(self.sheet, self.row, column, self.rec[column], **options)
+
+    def problem(self, message: str) -> None:
+        self.reader.problem(self.sheet, self.row, message)
 
 
 def load_scheme(book: OfficeBook) -> Scheme:
@@ -392,14 +421,14 @@ def _settings(r: _Reader) -> Settings | None:
 
 def _units(r: _Reader) -> list[Unit]:
     units = []
-    for row, rec in r.sheet(ledger.UNITS.name).iterrows():
-        code = r.required_text(ledger.UNITS.name, row, "单位代码", rec["单位代码"])
-        name = r.required_text(ledger.UNITS.name, row, "单位名称", rec["单位名称"])
-        category = _text(rec["类别"])
+    for row, rec in r.rows(ledger.UNITS.name):
+        code = rec.required("单位代码")
+        name = rec.required("单位名称")
+        category = rec.text("类别")
         if not category:
-            r.problem(ledger.UNITS.name, row, f"单位“{name or code}”没有填写类别。")
-        staff = r.number(ledger.UNITS.name, row, "在编人数", rec["在编人数"], required=False, minimum=0)
-        units.append(Unit(code, name, category, _text(rec["电子邮箱"]) or None, _text(rec["联系人"]) or None,
+            rec.problem(f"单位“{name or code}”没有填写类别。")
+        staff = rec.number("在编人数", required=False, minimum=0)
+        units.append(Unit(code, name, category, rec.text("电子邮箱") or None, rec.text("联系人") or None,
                           int(staff) if staff is not None else None, row))
     r.unique(ledger.UNITS.name, "单位代码", [(u.code, u.row) for u in units])
     r.unique(ledger.UNITS.name, "单位名称", [(u.name, u.row) for u in units])
@@ -408,10 +437,8 @@ def _units(r: _Reader) -> list[Unit]:
 
 def _evaluators(r: _Reader) -> list[Evaluator]:
     out = []
-    for row, rec in r.sheet(ledger.EVALUATORS.name).iterrows():
-        out.append(Evaluator(r.required_text(ledger.EVALUATORS.name, row, "部门代码", rec["部门代码"]),
-                             r.required_text(ledger.EVALUATORS.name, row, "部门名称", rec["部门名称"]),
-                             _text(rec["电子邮箱"]) or None, _text(rec["联系人"]) or None, row))
+    for row, rec in r.rows(ledger.EVALUATORS.name):
+        out.append(Evaluator(rec.required("部门代码"), rec.required("部门名称"), rec.text("电子邮箱") or None, rec.text("联系人") or None, row))
     r.unique(ledger.EVALUATORS.name, "部门代码", [(e.code, e.row) for e in out])
     r.unique(ledger.EVALUATORS.name, "部门名称", [(e.name, e.row) for e in out])
     return out
@@ -420,34 +447,34 @@ def _evaluators(r: _Reader) -> list[Evaluator]:
 def _indicators(r: _Reader, evaluator_names: set[str], unit_codes: set[str], categories: set[str]) -> list[Indicator]:
     out = []
     sheet = ledger.INDICATORS.name
-    for row, rec in r.sheet(sheet).iterrows():
-        code = r.required_text(sheet, row, "指标代码", rec["指标代码"])
-        name = r.required_text(sheet, row, "指标名称", rec["指标名称"])
-        points = r.number(sheet, row, "分值", rec["分值"])
+    for row, rec in r.rows(sheet):
+        code = rec.required("指标代码")
+        name = rec.required("指标名称")
+        points = rec.number("分值")
         if points is not None and points <= 0:
-            r.problem(sheet, row, f"指标“{name}”的分值必须大于 0。")
-        evaluator = r.required_text(sheet, row, "考评部门", rec["考评部门"])
+            rec.problem(f"指标“{name}”的分值必须大于 0。")
+        evaluator = rec.required("考评部门")
         if evaluator and evaluator not in evaluator_names:
-            r.problem(sheet, row, f"考评部门“{evaluator}”不在“考评部门”表中。")
+            rec.problem(f"考评部门“{evaluator}”不在“考评部门”表中。")
         scope = _split(rec["适用范围"])
         if not scope:
-            r.problem(sheet, row, f"指标“{name}”没有填写适用范围（填“全部”、类别名称或单位代码）。")
+            rec.problem(f"指标“{name}”没有填写适用范围（填“全部”、类别名称或单位代码）。")
         for token in scope:
             if token != ALL and token not in categories and token not in unit_codes:
-                r.problem(sheet, row, f"适用范围中的“{token}”既不是类别，也不是已有的单位代码。")
-        kind = _text(rec["类型"])
+                rec.problem(f"适用范围中的“{token}”既不是类别，也不是已有的单位代码。")
+        kind = rec.text("类型")
         if kind not in INDICATOR_KINDS:
-            r.problem(sheet, row, f"类型应为“重点”或“共性”，现为“{kind}”。")
+            rec.problem(f"类型应为“重点”或“共性”，现为“{kind}”。")
         elif kind == "重点" and not any(t in unit_codes for t in scope):
-            r.problem(sheet, row, "重点工作目标的适用范围应为该单位的单位代码。")
-        if not _text(rec["考评维度"]):
-            r.problem(sheet, row, "“考评维度”不能为空。")
+            rec.problem("重点工作目标的适用范围应为该单位的单位代码。")
+        if not rec.text("考评维度"):
+            rec.problem("“考评维度”不能为空。")
         target = rec["目标值"]
         if isinstance(target, str):
             target = target.strip()
-        out.append(Indicator(code, _text(rec["考评维度"]), _text(rec["考评层面"]), _text(rec["考评要点"]), name,
-                             points or 0.0, _text(rec["计量单位"]), target, _text(rec["评分说明"]), evaluator,
-                             scope, kind, _text(rec["承担方式"]), _text(rec["佐证要求"]), row))
+        out.append(Indicator(code, rec.text("考评维度"), rec.text("考评层面"), rec.text("考评要点"), name,
+                             points or 0.0, rec.text("计量单位"), target, rec.text("评分说明"), evaluator,
+                             scope, kind, rec.text("承担方式"), rec.text("佐证要求"), row))
     r.unique(sheet, "指标代码", [(i.code, i.row) for i in out])
     return out
 
@@ -477,24 +504,24 @@ def _weights_total(r: _Reader, sheet: str, rows: list[tuple[float | None, int]])
 
 
 def _components(r: _Reader) -> list[Component]:
-    out = []
     sheet = ledger.COMPONENTS.name
-    for row, rec in r.sheet(sheet).iterrows():
-        name = r.required_text(sheet, row, "组成部分", rec["组成部分"])
-        weight = r.number(sheet, row, "权重(%)", rec["权重(%)"], minimum=0)
-        source = _text(rec["来源"])
+    out: list[Component] = []
+    for row, rec in r.rows(sheet):
+        name = rec.required("组成部分")
+        weight = rec.number("权重(%)", minimum=0)
+        source = rec.text("来源")
         if source not in SOURCES:
-            r.problem(sheet, row, f"来源应为 {'/'.join(SOURCES)} 之一，现为“{source}”。")
-        kind = _text(rec["指标类型"])
+            rec.problem(f"来源应为 {'/'.join(SOURCES)} 之一，现为“{source}”。")
+        kind = rec.text("指标类型")
         if source in ("自评", "考评部门") and kind not in (*INDICATOR_KINDS, ALL):
-            r.problem(sheet, row, f"来源为“{source}”时，指标类型应为 重点/共性/全部。")
-        method = _text(rec["计分方式"])
+            rec.problem(f"来源为“{source}”时，指标类型应为 重点/共性/全部。")
+        method = rec.text("计分方式")
         if method not in METHODS:
-            r.problem(sheet, row, f"计分方式应为 {'/'.join(METHODS)} 之一，现为“{method}”。")
-        across = _text(rec["跨期计算"]) or ACROSS_PERIODS[0]
+            rec.problem(f"计分方式应为 {'/'.join(METHODS)} 之一，现为“{method}”。")
+        across = rec.text("跨期计算") or ACROSS_PERIODS[0]
         if across not in ACROSS_PERIODS:
-            r.problem(sheet, row, f"跨期计算应为 {'/'.join(ACROSS_PERIODS)} 之一，现为“{across}”。")
-        out.append(Component(name, weight or 0.0, source, kind, method, _text(rec["说明"]), row, across))
+            rec.problem(f"跨期计算应为 {'/'.join(ACROSS_PERIODS)} 之一，现为“{across}”。")
+        out.append(Component(name, weight or 0.0, source, kind, method, rec.text("说明"), row, across))
     if not out:
         r.problem(sheet, None, "考评方案至少需要一个组成部分。")
     r.unique(sheet, "组成部分", [(c.name, c.row) for c in out])
@@ -505,13 +532,13 @@ def _components(r: _Reader) -> list[Component]:
 def _periods(r: _Reader, settings: Settings | None) -> list[Period]:
     out = []
     sheet = ledger.PERIODS.name
-    for row, rec in r.sheet(sheet).iterrows():
-        name = r.required_text(sheet, row, "考评期", rec["考评期"])
-        stage = _text(rec["阶段"])
+    for row, rec in r.rows(sheet):
+        name = rec.required("考评期")
+        stage = rec.text("阶段")
         if stage not in STAGES:
-            r.problem(sheet, row, f"阶段应为“过程”或“年终”，现为“{stage}”。")
-        weight = r.number(sheet, row, "权重(%)", rec["权重(%)"], minimum=0)
-        out.append(Period(name, stage, weight or 0.0, _text(rec["截止日期"]), row))
+            rec.problem(f"阶段应为“过程”或“年终”，现为“{stage}”。")
+        weight = rec.number("权重(%)", minimum=0)
+        out.append(Period(name, stage, weight or 0.0, rec.text("截止日期"), row))
     if not out:
         r.problem(sheet, None, "至少需要一个考评期。")
     r.unique(sheet, "考评期", [(p.name, p.row) for p in out])
@@ -524,12 +551,12 @@ def _periods(r: _Reader, settings: Settings | None) -> list[Period]:
 def _grades(r: _Reader) -> list[Grade]:
     out = []
     sheet = ledger.GRADES.name
-    for row, rec in r.sheet(sheet).iterrows():
-        name = r.required_text(sheet, row, "等次", rec["等次"])
-        lower = r.number(sheet, row, "最低分", rec["最低分"], minimum=0)
-        quota = r.number(sheet, row, "优秀比例(%)", rec["优秀比例(%)"], minimum=0)
+    for row, rec in r.rows(sheet):
+        name = rec.required("等次")
+        lower = rec.number("最低分", minimum=0)
+        quota = rec.number("优秀比例(%)", minimum=0)
         if quota is not None and quota > 100:
-            r.problem(sheet, row, "“优秀比例(%)”不能超过 100。")
+            rec.problem("“优秀比例(%)”不能超过 100。")
         out.append(Grade(name, lower if lower is not None else 0.0, quota or 0.0, row))
     if not out:
         r.problem(sheet, None, "至少需要一个等次。")
@@ -545,9 +572,9 @@ def _rater_grades(r: _Reader) -> dict[str, float]:
     out: dict[str, float] = {}
     sheet = ledger.RATER_GRADES.name
     rows = []
-    for row, rec in r.sheet(sheet).iterrows():
-        name = r.required_text(sheet, row, "评议等次", rec["评议等次"])
-        points = r.number(sheet, row, "分值", rec["分值"], minimum=0)
+    for row, rec in r.rows(sheet):
+        name = rec.required("评议等次")
+        points = rec.number("分值", minimum=0)
         rows.append((name, row))
         out.setdefault(name, points or 0.0)
     r.unique(sheet, "评议等次", rows)
@@ -559,14 +586,14 @@ def _rater_grades(r: _Reader) -> dict[str, float]:
 def _rater_groups(r: _Reader, unit_codes: set[str], categories: set[str]) -> list[RaterGroup]:
     out = []
     sheet = ledger.RATER_GROUPS.name
-    for row, rec in r.sheet(sheet).iterrows():
+    for row, rec in r.rows(sheet):
         scope = _split(rec["评议范围"]) or (ALL,)
         for token in scope:
             if token != ALL and token not in categories and token not in unit_codes:
-                r.problem(sheet, row, f"评议范围中的“{token}”既不是类别，也不是已有的单位代码。")
-        out.append(RaterGroup(r.required_text(sheet, row, "评议组代码", rec["评议组代码"]),
-                              r.required_text(sheet, row, "评议组名称", rec["评议组名称"]),
-                              _text(rec["电子邮箱"]) or None, _text(rec["联系人"]) or None, scope, row))
+                rec.problem(f"评议范围中的“{token}”既不是类别，也不是已有的单位代码。")
+        out.append(RaterGroup(rec.required("评议组代码"),
+                              rec.required("评议组名称"),
+                              rec.text("电子邮箱") or None, rec.text("联系人") or None, scope, row))
     r.unique(sheet, "评议组代码", [(g.code, g.row) for g in out])
     return out
 
@@ -574,18 +601,18 @@ def _rater_groups(r: _Reader, unit_codes: set[str], categories: set[str]) -> lis
 def _leaders(r: _Reader, unit_codes: set[str]) -> list[Leader]:
     out = []
     sheet = ledger.LEADERS.name
-    for row, rec in r.sheet(sheet).iterrows():
-        code = r.required_text(sheet, row, "领导代码", rec["领导代码"])
-        name = r.required_text(sheet, row, "姓名", rec["姓名"])
-        weight = r.number(sheet, row, "权重(%)", rec["权重(%)"], minimum=0)
+    for row, rec in r.rows(sheet):
+        code = rec.required("领导代码")
+        name = rec.required("姓名")
+        weight = rec.number("权重(%)", minimum=0)
         oversees = _split(rec["分管单位"])
         if not oversees:
-            r.problem(sheet, row, f"领导“{name}”没有填写分管单位（单位代码，或“全部”）。")
+            rec.problem(f"领导“{name}”没有填写分管单位（单位代码，或“全部”）。")
         for token in oversees:
             if token != ALL and token not in unit_codes:
-                r.problem(sheet, row, f"分管单位“{token}”不是已有的单位代码。")
-        out.append(Leader(code, name, _text(rec["职务"]), r.required_text(sheet, row, "类别", rec["类别"]),
-                          weight or 0.0, oversees, _text(rec["电子邮箱"]) or None, row))
+                rec.problem(f"分管单位“{token}”不是已有的单位代码。")
+        out.append(Leader(code, name, rec.text("职务"), rec.required("类别"),
+                          weight or 0.0, oversees, rec.text("电子邮箱") or None, row))
     r.unique(sheet, "领导代码", [(l.code, l.row) for l in out])
     return out
 
@@ -593,14 +620,14 @@ def _leaders(r: _Reader, unit_codes: set[str]) -> list[Leader]:
 def _rank_points(r: _Reader) -> dict[int, float]:
     out: dict[int, float] = {}
     sheet = ledger.RANK_POINTS.name
-    for row, rec in r.sheet(sheet).iterrows():
-        rank = r.number(sheet, row, "名次", rec["名次"], minimum=1)
-        points = r.number(sheet, row, "分值", rec["分值"], minimum=0)
+    for row, rec in r.rows(sheet):
+        rank = rec.number("名次", minimum=1)
+        points = rec.number("分值", minimum=0)
         if rank is not None and points is not None:
             if not float(rank).is_integer():
-                r.problem(sheet, row, "“名次”应为正整数。")
+                rec.problem("“名次”应为正整数。")
             elif int(rank) in out:
-                r.problem(sheet, row, f"名次 {int(rank)} 重复。")
+                rec.problem(f"名次 {int(rank)} 重复。")
             else:
                 out[int(rank)] = points
     if out and sorted(out) != list(range(1, len(out) + 1)):
@@ -609,11 +636,8 @@ def _rank_points(r: _Reader) -> dict[int, float]:
 
 
 def _bonus(r: _Reader) -> list[BonusKind]:
-    out = []
     sheet = ledger.BONUS_KINDS.name
-    for row, rec in r.sheet(sheet).iterrows():
-        name = r.required_text(sheet, row, "加分类型", rec["加分类型"])
-        cap = r.number(sheet, row, "单项上限", rec["单项上限"], minimum=0)
-        out.append(BonusKind(name, cap or 0.0, _text(rec["说明"]), row))
-    r.unique(sheet, "加分类型", [(b.name, b.row) for b in out])
-    return out
+    kinds = [BonusKind(rec.required("加分类型"), rec.number("单项上限", minimum=0) or 0.0, rec.text("说明"), row)
+             for row, rec in r.rows(sheet)]
+    r.unique(sheet, "加分类型", [(b.name, b.row) for b in kinds])
+    return kinds

@@ -370,10 +370,7 @@ class FormWriter:
                 self.definitions.append([canonical(body.label)])
                 continue
             data_rows.append(r)
-            if runs and runs[-1][-1] == r - 1:
-                runs[-1].append(r)
-            else:
-                runs.append([r])
+            extend_runs(runs, r)
             signed = []
             cells = []  # (column, value, format), stored at once by _Sheet.put_row
             for i, role, key, num_fmt, text_fmt, formula in columns:
@@ -496,6 +493,14 @@ _FORMULAS = {
 def row_height(cells: list[tuple[object, float]], font_size: float = 10, minimum: int = 1, pad: float = 4) -> float:
     """Points needed to show wrapped text in full (estimated from the text's width, see xlplugin.textfit)."""
     return FORM_TEXT.row_height(cells, font_size, minimum, pad)
+
+
+def extend_runs(runs: list[list[int]], row: int) -> None:
+    """Group rows into runs of consecutive rows: `row` extends the last run when it follows it, else starts one."""
+    if runs and runs[-1][-1] == row - 1:
+        runs[-1].append(row)
+    else:
+        runs.append([row])
 
 
 def _sum_formula(letter: str, rows: list[int], contiguous: bool) -> str:
