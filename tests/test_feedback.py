@@ -24,6 +24,7 @@ import pytest
 
 from tests.conftest import requires_soffice
 from xlplugin import ledger
+from xlplugin.values import round_half_up
 from xlplugin.feedback import analysis as A, charts as C, report as R, write_feedback
 from xlplugin import templating
 from xlplugin.cli import main
@@ -146,14 +147,14 @@ def test_component_scores_trace_to_the_score_detail(cycle):
         peers = detail[category.reindex(detail.index) == category[code]]
         for name, weight, own, average, best, diff, points in rows:
             column = detail[columns[name]].astype(float)
-            assert round(own, 2) == column[code]
+            assert own == pytest.approx(column[code], abs=0.0051)  # the sheet shows it rounded to 0.01
             assert average == pytest.approx(peers[columns[name]].astype(float).mean(), abs=0.006)
-            assert round(best, 2) == peers[columns[name]].astype(float).max()
+            assert round_half_up(best, 2) == peers[columns[name]].astype(float).max()
             assert diff == pytest.approx(own - average, abs=1e-3)
             assert points == pytest.approx(own * weight / 100, abs=1e-3)
         assert total[0].startswith("考评得分") and total[1] == 100
         assert sum(r[6] for r in rows) == pytest.approx(total[6], abs=1e-3)
-        assert round(total[6], 2) == ranking.loc[code, "考评得分"]
+        assert round_half_up(total[6], 2) == ranking.loc[code, "考评得分"]
 
 
 @pytest.mark.slow

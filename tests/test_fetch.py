@@ -264,10 +264,11 @@ def test_fetch_stores_known_senders_lists_others_and_is_idempotent(office, city,
     def states(kind, code):
         return set(status.loc[(status["表格类型"] == kind) & (status["接收方代码"] == code), "状态"])
 
-    # D001's form came twice (its own, and the copy from the address now filed under D004): the newer is used
-    assert states("被考评单位", "D001") == {"已收到", "被替代"}
-    assert states("考评部门", "K01") == {"已收到"}
-    assert states("被考评单位", "D003") == {"已收到"}
+    # D001's form came twice (its own, and the copy from the address now filed under D004): the newer is used.
+    # The forms were sent back blank, so each is filed under its form but 待更正 (required cells left empty).
+    assert states("被考评单位", "D001") == {"待更正", "被替代"}
+    assert states("考评部门", "K01") == {"待更正"}
+    assert states("被考评单位", "D003") == {"待更正"}
 
 
 @pytest.mark.slow  # an IMAP server (dovecot)

@@ -70,9 +70,9 @@ def test_score_and_feedback_before_anything_was_collected_refuse(office, capsys,
     before = sha(office)
     code, text = run(capsys, verb, str(office))
     assert code == 1
-    assert "还没有任何数据" in text and "collect" in text and "Traceback" not in text
+    assert "还没有收集到任何数据" in text and "collect" in text and "Traceback" not in text
     assert sha(office) == before
-    assert not list(office.parent.rglob("*绩效反馈*.xlsx"))
+    assert not list(office.parent.rglob("*绩效反馈*.xlsx")) and not list(office.parent.glob("*.sqlite"))
 
 
 def test_score_refuses_a_workbook_open_in_excel(office, capsys):

@@ -453,24 +453,37 @@ def test_grades_follow_thresholds_and_the_veto_lowers_one_level(case):
 @PROPERTY
 @given(cases())
 def test_every_number_traces_back(case):
-    """total = Σ over periods (period weight, renormalised over the periods scored) × Σ component points;
-    points = score × weight/100 × base/100; 得分率 = Σ indicator scores / Σ max × 100."""
+    """total = Σ over stages held (stage weight, renormalised over the stages held) × Σ over its periods held
+    (period weight within the stage) × Σ component points; a stage weighs all its periods' weights, held or not
+    (seed 001: 过程 20 % + 年终 80 %); points = score × weight/100 × base/100; 得分率 = Σ indicator scores / Σ max × 100;
+    the published total is rounded to 设置's decimals."""
     scheme, inputs = case
     r = score(scheme, inputs)
     base = scheme.settings.base
     c, i, u = r.components, r.indicators, r.units.set_index("unit")
     assert (c["points"] - c["score"] * c["weight"] / 100 * base / 100).abs().max() < EPS
     periods = [p for p in scheme.periods if p.name in set(c["period"])]
-    weight_sum = sum(p.weight for p in periods)
+    stages = list(dict.fromkeys(p.stage for p in periods))
+    stage_weight = {stage: sum(p.weight for p in scheme.periods if p.stage == stage) for stage in stages}
+    stage_sum = sum(stage_weight.values())
+    weight = {}
+    for stage in stages:
+        members = [p for p in periods if p.stage == stage]
+        inner = sum(p.weight for p in members)
+        for p in members:
+            weight[p.name] = ((stage_weight[stage] / stage_sum) if stage_sum else 1 / len(stages)) * \
+                ((p.weight / inner) if inner else 1 / len(members))
     for unit in scheme.units:
         total = 0.0
         for p in periods:
             points = c[(c["unit"] == unit.code) & (c["period"] == p.name)]["points"].sum()
             assert u.loc[unit.code, f"total:{p.name}"] == pytest.approx(points, abs=1e-6)
-            total += p.weight / weight_sum * points
+            total += weight[p.name] * points
         assert u.loc[unit.code, "total"] == pytest.approx(total, abs=1e-6)
-        assert u.loc[unit.code, "final"] == pytest.approx(
-            min(total + u.loc[unit.code, "bonus"], scheme.settings.total_cap or math.inf), abs=1e-4)
+        half = 0.5 * 10 ** -scheme.settings.decimals + 1e-9
+        assert abs(u.loc[unit.code, "final"] - min(total + u.loc[unit.code, "bonus"],
+                                                   scheme.settings.total_cap or math.inf)) <= half
+    assert r.interim == (scheme.periods[-1].name not in {p.name for p in periods})
     for comp in scheme.components:
         if comp.method != "得分率":
             continue

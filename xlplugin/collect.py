@@ -17,6 +17,7 @@ import pandas as pd
 
 from . import ledger
 from .bonus import bonus_claims
+from .decisions import office_decisions, sync_decisions
 from .errors import UserError
 from .files import sha256_file
 from .forms import KINDS, SPECS, Recipient
@@ -27,10 +28,12 @@ from .issues import ERROR, WARNING, Issue
 from .ledger import Progress
 from .marks import Marks, marks_table
 from .officebook import OfficeBook
+from .record import PENDING, RECEIVED, Record
 from .scheme import Period, Scheme, load_scheme
 
 
-RECEIVED, LATE, MISSING, REJECTED, SUPERSEDED, IGNORED = "已收到", "逾期", "缺交", "退回", "被替代", "已忽略"
+LATE, MISSING, REJECTED, SUPERSEDED, IGNORED = "逾期", "缺交", "退回", "被替代", "已忽略"
+# RECEIVED, and PENDING (待更正): a form with errors, its marks held out of scoring until corrected or accepted
 
 
 @dataclass
@@ -41,11 +44,22 @@ class Outcome:
     name: str  # path relative to the submission folder, as shown to the user
     sha256: str
     received: datetime
-    verdict: str = RECEIVED  # RECEIVED / REJECTED / SUPERSEDED / IGNORED
+    verdict: str = RECEIVED  # RECEIVED / PENDING / REJECTED / SUPERSEDED / IGNORED
     kind: str = ""
     recipient: str = ""
     marks: Marks = field(default_factory=Marks)  # as columns; iterating gives Mark objects
     issues: list[Issue] = field(default_factory=list)
+    found: list[Issue] = field(default_factory=list)  # the file's own issues (kept in the record when superseded)
+    accepted: bool = False  # a form 待更正 that the office accepted as it is (处理: 接受)
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for i in self.found or self.issues if i.severity == ERROR)
+
+    @property
+    def current(self) -> bool:
+        """Whether this file's marks count: a form received without errors, or one the office accepted."""
+        return self.verdict == RECEIVED or (self.verdict == PENDING and self.accepted)
 
 
 @dataclass
@@ -58,10 +72,14 @@ class CollectResult:
 
     def summary(self) -> str:
         counts = self.status["状态"].value_counts()
-        parts = [f"{k} {counts[k]} 份" for k in (RECEIVED, LATE, MISSING, REJECTED, SUPERSEDED, IGNORED) if k in counts]
+        parts = [f"{k} {counts[k]} 份" for k in (RECEIVED, LATE, PENDING, MISSING, REJECTED, SUPERSEDED, IGNORED) if k in counts]
         errors = int((self.issues["级别"] == ERROR).sum()) if len(self.issues) else 0
-        return (f"读取 {len(self.outcomes)} 个文件：{'，'.join(parts)}；汇总 {len(self.marks)} 条数据；"
+        text = (f"读取 {len(self.outcomes)} 个文件：{'，'.join(parts)}；汇总 {len(self.marks)} 条数据；"
                 f"发现 {len(self.issues)} 个问题（其中错误 {errors} 个），详见“{ledger.ISSUES.name}”工作表。")
+        if PENDING in counts:
+            text += (f"\n{counts[PENDING]} 份表格有错误（待更正），其数据在收到更正后的文件前不计分；"
+                     f"如确认按原样计分，请在“{ledger.STATUS.name}”工作表该行的“处理”列填写“{ledger.ACCEPT}”。")
+        return text
 
     def error_lines(self, limit: int) -> list[str]:
         """The first `limit` errors as “file，sheet，cell：problem”, and a line saying how many more there are."""
@@ -168,6 +186,8 @@ def read_submission(path: Path, name: str, scheme: Scheme, period: Period, conte
     except Exception as e:
         return reject("", "", f"文件无法读取：{type(e).__name__}。", unreadable)
     out.marks, out.issues = rd.marks, rd.sorted_issues()
+    if any(i.severity == ERROR for i in out.issues):
+        out.verdict = PENDING
     return out
 
 
@@ -219,10 +239,12 @@ def read_all(scheme: Scheme, period: Period, files: list[tuple[Path, str]], prog
 
 
 def supersede(outcomes: list[Outcome]) -> None:
-    """Of several accepted files for the same form, the newest is used; the others are marked superseded."""
+    """Of several files for the same form (received or 待更正), the newest is the form's; the others are marked
+    superseded. Their marks and issues stay with them (the record keeps them); only the newest counts."""
     groups: dict[tuple[str, str], list[Outcome]] = {}
     for o in outcomes:
-        if o.verdict == RECEIVED:
+        o.found = list(o.issues)
+        if o.verdict in (RECEIVED, PENDING):
             groups.setdefault((o.kind, o.recipient), []).append(o)
     for group in groups.values():
         if len(group) < 2:
@@ -231,7 +253,6 @@ def supersede(outcomes: list[Outcome]) -> None:
         newest = group[-1]
         for old in group[:-1]:
             old.verdict = SUPERSEDED
-            old.marks = Marks()
             old.issues = [Issue(old.name, "", "", f"同一份表格收到多个文件，此文件已被较新的“{newest.name}”替代。",
                                 "无需处理；如需以此文件为准，请删除较新的文件后重新收集。", WARNING)]
 
@@ -245,9 +266,10 @@ def _deadline(scheme: Scheme, period: Period) -> date | None:
 
 
 def tables(scheme: Scheme, period: Period, outcomes: list[Outcome]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """The three sheets collect writes: status of every expected form and file, issues, marks."""
+    """The three sheets collect writes: the status of every expected form (and of every other file), the issues,
+    and the marks that count (of forms received, or 待更正 and accepted by the office)."""
     deadline = _deadline(scheme, period)
-    used = {(o.kind, o.recipient): o for o in outcomes if o.verdict == RECEIVED}
+    used = {(o.kind, o.recipient): o for o in outcomes if o.verdict in (RECEIVED, PENDING)}
     # a form whose only file was sent back is "rejected", not "missing": its row shows the newest such file
     rejected = {(o.kind, o.recipient): o for o in sorted(outcomes, key=lambda o: o.received)
                 if o.verdict == REJECTED and o.recipient}
@@ -257,27 +279,45 @@ def tables(scheme: Scheme, period: Period, outcomes: list[Outcome]) -> tuple[pd.
     for kind, listed in recipients.items():
         label = SPECS[kind].folder
         for r in listed:
-            o = used.get((kind, r.code))
-            if o is None and (kind, r.code) in rejected:
-                o = rejected[(kind, r.code)]
-                shown.add(id(o))
-                status.append([label, r.code, r.name, REJECTED, o.name, o.received, len(o.issues), o.sha256])
-            elif o is None:
-                status.append([label, r.code, r.name, MISSING, None, None, None, None])
-            else:
+            o = used.get((kind, r.code)) or rejected.get((kind, r.code))
+            if o is None:
+                status.append([label, r.code, r.name, MISSING, None, None, None, None, None])
+                continue
+            shown.add(id(o))
+            if o.verdict == RECEIVED or o.accepted:
                 late = deadline is not None and o.received.date() > deadline
-                status.append([label, r.code, r.name, LATE if late else RECEIVED, o.name, o.received, len(o.issues), o.sha256])
+                state = LATE if late else RECEIVED
+            else:
+                state = o.verdict  # 待更正 or 退回
+            status.append([label, r.code, r.name, state, o.name, o.received, len(o.issues), o.sha256,
+                           ledger.ACCEPT if o.accepted else None])
     names = {(k, r.code): r.name for k, listed in recipients.items() for r in listed}
     for o in outcomes:
-        if o.verdict != RECEIVED and id(o) not in shown:
+        if id(o) not in shown:
             label = SPECS[o.kind].folder if o.kind else None
             status.append([label, o.recipient or None, names.get((o.kind, o.recipient)), o.verdict, o.name,
-                           o.received, len(o.issues), o.sha256])
+                           o.received, len(o.issues), o.sha256, None])
     status_df = pd.DataFrame(status, columns=list(ledger.STATUS.columns))
     issues_df = pd.DataFrame([[i.file, i.sheet or None, i.cell or None, i.problem, i.action, i.severity]
                               for o in outcomes for i in o.issues], columns=list(ledger.ISSUES.columns))
     unit_names = {u.code: u.name for u in scheme.units}
-    return status_df, issues_df, marks_table([o.marks for o in outcomes], unit_names)
+    return status_df, issues_df, marks_table([o.marks for o in outcomes if o.current], unit_names)
+
+
+def store(record: Record, period: Period, outcomes: list[Outcome]) -> None:
+    """Put this run into the record: a receipt for every file not seen before (with its marks and issues), the
+    verdict of every file, and which files count for the period now. A file seen before is not stored again."""
+    known = record.known(period.name)
+    live = []
+    for o in outcomes:
+        rid = known.get((o.name, o.sha256))
+        if rid is None:
+            rid = record.add_receipt(period.name, o.name, o.sha256, o.received, o.kind, o.recipient, o.verdict,
+                                     o.errors, o.marks, o.found or o.issues)
+        else:
+            record.update_verdict(rid, o.verdict)
+        live.append(rid)
+    record.set_live(period.name, live)
 
 
 def collect(book: OfficeBook, source: Path | None = None, period: str | None = None,
@@ -295,11 +335,22 @@ def collect(book: OfficeBook, source: Path | None = None, period: str | None = N
                         "什么也没有改动。")
     outcomes = read_all(scheme, p, files, progress, workers)
     supersede(outcomes)
-    status, issues, marks = tables(scheme, p, outcomes)
-    if write:
-        previous = book.read_sheet(ledger.BONUS.name) if ledger.BONUS.name in book.sheet_names() else None
-        if previous is not None and not set(list(ledger.BONUS.columns)) <= set(previous.columns):
-            previous = None
-        claims = bonus_claims(scheme, marks, previous)
-        book.write_sheets({ledger.STATUS.name: status, ledger.ISSUES.name: issues, ledger.MARKS.name: marks, ledger.BONUS.name: claims})
+    if not write:
+        status, issues, marks = tables(scheme, p, outcomes)
+        return CollectResult(folder, outcomes, status, issues, marks)
+    typed = office_decisions(book)
+    with Record.for_book(book, scheme) as record:
+        with record.transaction("collect", p.name, {"folder": str(folder), "files": len(files)}):
+            decisions = sync_decisions(record, typed)
+            for o in outcomes:
+                o.accepted = o.verdict == PENDING and decisions.get(o.sha256) == ledger.ACCEPT
+            store(record, p, outcomes)
+            status, issues, marks = tables(scheme, p, outcomes)
+            previous = book.read_sheet(ledger.BONUS.name) if ledger.BONUS.name in book.sheet_names() else None
+            if previous is not None and not set(ledger.BONUS.columns) <= set(previous.columns):
+                previous = None
+            claims = bonus_claims(scheme, marks, previous)
+            # the workbook is replaced inside the record's transaction: a failure to write it undoes the record
+            book.write_sheets({ledger.STATUS.name: status, ledger.ISSUES.name: issues, ledger.MARKS.name: marks,
+                               ledger.BONUS.name: claims})
     return CollectResult(folder, outcomes, status, issues, marks)

@@ -1,6 +1,7 @@
-"""inputs: read what scoring needs from the office workbook, as the pure core's `Inputs` frames.
+"""inputs: read what scoring needs from the year's record and the office workbook, as the core's `Inputs` frames.
 
-Besides the collected marks (汇总数据), these are the office's own sheets, which `init` creates empty and the
+The marks are every current mark of every period held, from the record (the workbook's 汇总数据 shows only the
+current period). The rest are the office's own sheets, which `init` creates empty and the
 office fills: 绩效办评分 (components scored directly by the office), 加分审定 (approved bonus points; `collect`
 lists every claim there and keeps what the office already entered) and 一票否决 (units whose grade drops).
 Both `score` and `feedback` start here; a sheet that is missing reads as empty.
@@ -12,11 +13,11 @@ import pandas as pd
 from . import ledger
 from .errors import UserError
 from .officebook import OfficeBook
+from .record import Record, record_path
 from .scheme import Scheme
 from .scoring import Inputs
 
-MARK_NAMES = {"单位代码": "unit", "考评期": "period", "来源": "source", "指标代码": "indicator", "评价者": "rater",
-              "项目": "item", "值": "value"}
+MARK_FIELDS = ["unit", "period", "source", "indicator", "rater", "item", "value"]
 
 
 def _sheet(book: OfficeBook, name: str, columns: list[str]) -> pd.DataFrame:
@@ -29,8 +30,16 @@ def _sheet(book: OfficeBook, name: str, columns: list[str]) -> pd.DataFrame:
     return frame
 
 
-def read_inputs(book: OfficeBook, scheme: Scheme) -> Inputs:
-    marks = _sheet(book, ledger.MARKS.name, list(MARK_NAMES)).rename(columns=MARK_NAMES)
+def read_marks(book: OfficeBook, scheme: Scheme) -> pd.DataFrame:
+    """Every current mark of the year from the record (empty when nothing was collected yet)."""
+    if not record_path(book, scheme).exists():
+        return pd.DataFrame(columns=MARK_FIELDS)
+    with Record.for_book(book, scheme) as record:
+        return record.current_marks()[MARK_FIELDS]
+
+
+def read_inputs(book: OfficeBook, scheme: Scheme, marks: pd.DataFrame | None = None) -> Inputs:
+    marks = read_marks(book, scheme) if marks is None else marks
     office = _sheet(book, ledger.OFFICE_SCORES.name, ["单位代码", "考评期"])
     direct = [c.name for c in scheme.components if c.method == "直接评分" and c.name in office.columns]
     office_long = office.melt(id_vars=["单位代码", "考评期"], value_vars=direct, var_name="component", value_name="score") \
@@ -38,7 +47,7 @@ def read_inputs(book: OfficeBook, scheme: Scheme) -> Inputs:
     bonus = _sheet(book, ledger.BONUS.name, list(ledger.BONUS.columns))
     bonus = pd.DataFrame({"unit": bonus["单位代码"], "kind": bonus["加分类型"], "points": bonus["核定分值"]})
     veto = _sheet(book, ledger.VETO.name, list(ledger.VETO.columns))
-    inputs = Inputs(marks=marks[list(MARK_NAMES.values())], bonus=bonus.dropna(subset=["unit"]),
+    inputs = Inputs(marks=marks[MARK_FIELDS], bonus=bonus.dropna(subset=["unit"]),
                     vetoes=frozenset(str(u) for u in veto["单位代码"].dropna()))
     if office_long is not None:
         inputs.office = office_long
@@ -48,5 +57,5 @@ def read_inputs(book: OfficeBook, scheme: Scheme) -> Inputs:
 def require_marks(inputs: Inputs) -> None:
     """Refuse to score (or to write feedback) before anything was collected: it would publish zeros."""
     if inputs.marks["value"].notna().sum() == 0:
-        raise UserError(f"考评台账的“{ledger.MARKS.name}”中还没有任何数据，无法计分。请先收集各单位发回的表格"
+        raise UserError("还没有收集到任何数据，无法计分。请先收集各单位发回的表格"
                         "（xlplugin collect 或功能区“收集汇总”），什么也没有改动。")

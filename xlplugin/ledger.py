@@ -67,7 +67,11 @@ BONUS_OFFICE_COLUMNS = ("核定分值", "审定意见")
 VETO = Sheet("一票否决", ("单位代码", "单位名称", "事由", "审定文号"), OFFICE)
 
 # ---------------------------------------------------------------------------------------- verbs' views
-STATUS = Sheet("提交情况", ("表格类型", "接收方代码", "接收方名称", "状态", "文件", "接收时间", "问题数", "SHA256"), "collect")
+#: 提交情况: one row per expected form (and per file that is not a form's); the office may type 接受 in 处理 for a
+#: form 待更正, which then counts as it is (collect and score read the column before they rewrite the sheet)
+STATUS = Sheet("提交情况", ("表格类型", "接收方代码", "接收方名称", "状态", "文件", "接收时间", "问题数", "SHA256", "处理"),
+               "collect")
+ACCEPT = "接受"
 ISSUES = Sheet("校验问题", ("文件", "工作表", "单元格", "问题", "处理建议", "级别"), "collect")
 #: the marks, one row per cell read (see xlplugin.marks for the table behind it)
 MARKS = Sheet("汇总数据", ("单位代码", "单位名称", "考评期", "来源", "指标代码", "评价者", "项目", "值", "文件", "工作表", "单元格"),

@@ -24,7 +24,7 @@ from .values import cell_text
 SETTING_KEYS = ["考评机关", "年度", "当前考评期", "基本分", "提交文件夹", "输出文件夹", "截止日期", "加分上限",
                 "总分上限", "缺少考评得分时",
                 "SMTP服务器", "SMTP端口", "SMTP加密", "发件人", "SMTP用户名", "IMAP服务器", "IMAP端口", "IMAP加密",
-                "IMAP用户名", "IMAP文件夹", "联系人", "联系电话", "签名密钥"]
+                "IMAP用户名", "IMAP文件夹", "联系人", "联系电话", "数据文件", "小数位数", "申诉截止日期", "签名密钥"]
 REQUIRED_SETTINGS = ["考评机关", "年度", "当前考评期", "基本分", "签名密钥"]
 
 SOURCES = ("自评", "考评部门", "评议", "领导", "绩效办")
@@ -55,6 +55,9 @@ class Settings:
     key: str
     total_cap: float | None = None  # the scale's limit for total + bonus; None: no limit
     missing_score: str = "采用自评得分"  # or 记零分: an indicator its evaluating department did not score
+    record_name: str = "考评数据.sqlite"  # the year's record, beside the workbook (数据文件)
+    decimals: int = 2  # totals are published, graded and ranked at this many decimals (小数位数)
+    appeal_deadline: str = ""  # 申诉截止日期
 
 
 @dataclass(frozen=True)
@@ -405,6 +408,11 @@ def _settings(r: _Reader) -> Settings | None:
     missing = _text(values.get("缺少考评得分时")) or "采用自评得分"
     if missing not in ("采用自评得分", "记零分"):
         r.problem(ledger.SETTINGS.name, rows.get("缺少考评得分时"), "“缺少考评得分时”应为“采用自评得分”或“记零分”。")
+    decimals = r.number(ledger.SETTINGS.name, rows.get("小数位数", 0), "小数位数", values.get("小数位数"),
+                        required=False, minimum=0)
+    if decimals is not None and (not float(decimals).is_integer() or decimals > 6):
+        r.problem(ledger.SETTINGS.name, rows.get("小数位数"), "“小数位数”应为 0 至 6 的整数。")
+        decimals = None
     key = _text(values["签名密钥"])
     if len(key) < 16:
         r.problem(ledger.SETTINGS.name, rows["签名密钥"], "签名密钥太短（至少 16 个字符）；可删除此行后重新运行 xlplugin init 生成。")
@@ -416,6 +424,8 @@ def _settings(r: _Reader) -> Settings | None:
         smtp_security=_text(values.get("SMTP加密")) or "无", sender=_text(values.get("发件人")),
         contact=_text(values.get("联系人")), phone=_text(values.get("联系电话")), key=key,
         total_cap=total_cap, missing_score=missing,
+        record_name=_text(values.get("数据文件")) or "考评数据.sqlite",
+        decimals=int(decimals) if decimals is not None else 2, appeal_deadline=_text(values.get("申诉截止日期")),
     )
 
 

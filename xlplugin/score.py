@@ -8,16 +8,21 @@ whose `summary()` and `top_lines()` the doors print.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+from contextlib import nullcontext
+from dataclasses import dataclass, fields, replace
 
 import pandas as pd
 
 from . import ledger, scoring
 from .feedback.analysis import feedback_sheet
-from .inputs import read_inputs, require_marks
+from .decisions import office_decisions, sync_decisions
+from .inputs import MARK_FIELDS, read_inputs, require_marks
 from .officebook import ChartSpec, OfficeBook
+from .record import Record, record_path
 from .scheme import Scheme, load_scheme
-from .scoring import Results, period_weights
+from .scoring import Inputs, Results, period_weights
+from .values import round_series, storable
 
 #: the sheets score writes, as the doors name them
 WRITTEN = "、".join((ledger.RANKING.name, "分类排名", ledger.DETAIL.name, ledger.INDICATOR_SCORES.name,
@@ -46,7 +51,7 @@ class ScoreResult:
         return self.ranking.head(n)
 
     def summary(self) -> str:
-        return f"已计算 {len(self.ranking)} 个单位的得分、等次和排名"
+        return f"已计算 {len(self.ranking)} 个单位的得分、等次和排名（{result_label(self.results)}）"
 
     def top_lines(self, n: int = 10, layout: str = "inline") -> list[str]:
         """The first `n` of the ranking, one line each: rank, unit, category, total, grade (see TOP_LINE)."""
@@ -57,14 +62,16 @@ class ScoreResult:
 def result_sheets(scheme: Scheme, r: Results) -> dict[str, pd.DataFrame]:
     """The Chinese result sheets, from the core's frames."""
     u = r.units
+    D = scheme.settings.decimals  # published scores: rounded half up to 设置's 小数位数
     periods = [c.split(":", 1)[1] for c in u.columns if c.startswith("total:")]
     ranking = pd.DataFrame({
         "总排名": u["rank"], "类别排名": u["category_rank"], "单位代码": u["unit"], "单位名称": u["name"],
         "类别": u["category"],
-        **({f"{p}得分": u[f"total:{p}"].round(2) for p in periods} if len(periods) > 1 else {}),
-        "考评得分": u["total"].round(2), "加分": u["bonus"].round(2), "总分": u["final"].round(2),
+        **({f"{p}得分": round_series(u[f"total:{p}"], D) for p in periods} if len(periods) > 1 else {}),
+        "考评得分": round_series(u["total"], D), "加分": round_series(u["bonus"], D), "总分": round_series(u["final"], D),
         "按分数等次": u["grade_by_score"], "一票否决": u["veto"].map({True: "是", False: None}), "等次": u["grade"],
         "优秀比例(%)": u["quota_pct"], "在编人数": u["staff"], "可评优秀人数": u["quota_staff"],
+        "结果": result_label(r),
     })
     sheets = {ledger.RANKING.name: ranking}
     for category in scheme.categories:
@@ -74,17 +81,18 @@ def result_sheets(scheme: Scheme, r: Results) -> dict[str, pd.DataFrame]:
     c = r.components
     # several periods: each component as the period-weighted mean, so the columns add up to 加权合计
     scored = set(c["period"])
-    share = c["period"].map(period_weights([p for p in scheme.periods if p.name in scored]))
+    share = c["period"].map(period_weights([p for p in scheme.periods if p.name in scored], scheme.periods))
     detail = c.assign(score=c["score"] * share).pivot_table(index="unit", columns="component", values="score",
                                                             aggfunc="sum", sort=False)
     order = [comp.name for comp in scheme.components]
-    detail = detail[order].round(2)
+    detail = detail[order].apply(round_series, decimals=D)
     detail.columns = [f"{name}（{w:g}%）" for name, w in zip(order, [comp.weight for comp in scheme.components])]
     totals = u.set_index("unit")
     detail.insert(0, "单位名称", totals["name"])
-    detail["加权合计"] = totals["total"].round(2)
-    detail["加分"] = totals["bonus"].round(2)
-    detail["总分"] = totals["final"].round(2)
+    detail["加权合计"] = round_series(totals["total"], D)
+    detail["加分"] = round_series(totals["bonus"], D)
+    detail["总分"] = round_series(totals["final"], D)
+    detail["结果"] = result_label(r)
     sheets[ledger.DETAIL.name] = detail.reset_index().rename(columns={"unit": "单位代码"}).sort_values("单位代码")
 
     i = r.indicators
@@ -101,15 +109,45 @@ def result_sheets(scheme: Scheme, r: Results) -> dict[str, pd.DataFrame]:
     return sheets
 
 
+def result_label(results: Results) -> str:
+    """How a result is labelled everywhere it appears: 年度结果, or 阶段性结果 with the periods it covers."""
+    return f"阶段性结果（{'、'.join(results.periods)}）" if results.interim else "年度结果"
+
+
+def fingerprint(scheme: Scheme) -> str:
+    """A scheme's identity for the record: everything that scores, not the signing key."""
+    parts = [repr(replace(scheme.settings, key=""))]
+    parts += [repr(getattr(scheme, f.name)) for f in fields(scheme) if f.name != "settings"]
+    return hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()
+
+
+def _inputs_used(inputs: Inputs) -> dict:
+    """The office's own inputs as this run used them (the marks are in the record already)."""
+    def rows(frame: pd.DataFrame) -> list[dict]:
+        return [{k: storable(v) for k, v in r.items()} for r in frame.to_dict("records")]
+
+    return {"office": rows(inputs.office), "bonus": rows(inputs.bonus), "vetoes": sorted(inputs.vetoes)}
+
+
 def score(book: OfficeBook, write: bool = True) -> ScoreResult:
-    """Score the cycle in the office workbook and (unless `write` is false) write the result sheets into it."""
+    """Score every period held so far from the year's record and the office's inputs; unless `write` is false,
+    keep the run in the record and write the result sheets into the office workbook (one transaction)."""
     if write:
         book.ensure_writable()
     scheme = load_scheme(book)
-    inputs = read_inputs(book, scheme)
-    require_marks(inputs)
-    results = scoring.score(scheme, inputs)
-    sheets = result_sheets(scheme, results)
-    if write:
-        book.write_sheets(sheets, charts={ledger.DISTRIBUTION.name: ChartSpec("各类别等次分布", "单位数", skip=("合计",))})
+    if not record_path(book, scheme).exists():
+        require_marks(read_inputs(book, scheme, pd.DataFrame(columns=MARK_FIELDS)))
+    with Record.for_book(book, scheme) as record:
+        with record.transaction("score") if write else nullcontext():
+            if write:
+                sync_decisions(record, office_decisions(book))
+            inputs = read_inputs(book, scheme, record.current_marks()[MARK_FIELDS])
+            require_marks(inputs)
+            results = scoring.score(scheme, inputs)
+            sheets = result_sheets(scheme, results)
+            if write:
+                record.add_score_run(fingerprint(scheme), list(results.periods), results.interim,
+                                     _inputs_used(inputs), results.units)
+                book.write_sheets(sheets, charts={ledger.DISTRIBUTION.name: ChartSpec("各类别等次分布", "单位数",
+                                                                                       skip=("合计",))})
     return ScoreResult(results, sheets)

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .scheme import Period, Scheme
+from .values import round_series
 
 FALLBACK_SELF = "采用自评得分"  # what an indicator scores when its evaluating department gave no score
 FALLBACK_ZERO = "记零分"
@@ -45,6 +46,8 @@ class Results:
     indicators: pd.DataFrame  # unit, period, indicator, kind, max, self_score, evaluator_score, reason, falsified, score, lost
     components: pd.DataFrame  # unit, period, component, weight, score (0-100), points (on the base)
     units: pd.DataFrame  # one row per unit: totals, bonus, final, grade, veto, ranks, quota
+    periods: tuple[str, ...] = ()  # the periods held and scored, in the scheme's order
+    interim: bool = False  # scored before the year's last period: an interim result (阶段性结果)
 
 
 def _clamp(values: pd.Series, upper: pd.Series) -> pd.Series:
@@ -174,18 +177,42 @@ def _mean_across_periods(scheme: Scheme, components: pd.DataFrame) -> pd.DataFra
     return components
 
 
-def period_weights(periods: Sequence[Period]) -> dict[str, float]:
-    """Each scored period's share of the total: its weight over the weights of the periods scored (periods not
-    yet scored do not count, the weights are renormalised); equal shares where those weights are all 0."""
-    total = sum(p.weight for p in periods)
-    if not total:
-        return {p.name: 1 / len(periods) for p in periods}
-    return {p.name: p.weight / total for p in periods}
+def _shares(items: Sequence, weight) -> list[float]:
+    """Each item's share of the sum of weights; equal shares where the weights are all 0."""
+    total = sum(weight(i) for i in items)
+    return [weight(i) / total if total else 1 / len(items) for i in items]
+
+
+def period_weights(periods: Sequence[Period], every: Sequence[Period] | None = None) -> dict[str, float]:
+    """Each held period's share of the annual total, as 考评期 says (seed 001: 年度总分 = 过程 × 20% + 年终 × 80%).
+
+    Periods fall into stages (阶段: 过程, 年终); a stage weighs the sum of its periods' weights in `every` period
+    of the scheme (default: the held ones), and its score is the weight-averaged mean of its periods held so far.
+    So a process period not yet held never shifts weight to 年终: with 半年 10 / 第三季度 10 / 年终 80 and no
+    第三季度, 半年 counts 20 %. Stages with no period held yet do not count (an interim result is renormalised over
+    the stages held)."""
+    every = list(every) if every is not None else list(periods)
+    held = {p.name for p in periods}
+    stages = list(dict.fromkeys(p.stage for p in periods))
+    stage_weight = {st: sum(p.weight for p in every if p.stage == st) for st in stages}
+    out: dict[str, float] = {}
+    for stage, share in zip(stages, _shares(stages, stage_weight.get)):
+        members = [p for p in every if p.stage == stage and p.name in held]
+        for p, inner in zip(members, _shares(members, lambda q: q.weight)):
+            out[p.name] = share * inner
+    return out
+
+
+def is_interim(scheme: Scheme, periods: Sequence[Period]) -> bool:
+    """Scored before the last period of the year was held: an interim result (阶段性结果)."""
+    return scheme.periods[-1].name not in {p.name for p in periods}
 
 
 def score(scheme: Scheme, inputs: Inputs) -> Results:
     s = scheme.settings
-    started = set(inputs.marks["period"].dropna().unique()) | set(inputs.office["period"].dropna().unique())
+    # a period is held once marks or office scores exist for it; empty 绩效办评分 rows do not make it held
+    office = inputs.office[pd.to_numeric(inputs.office["score"], errors="coerce").notna()]
+    started = set(inputs.marks["period"].dropna().unique()) | set(office["period"].dropna().unique())
     periods = [p for p in scheme.periods if p.name in started] or [scheme.period()]
     marks = _scored_marks(inputs.marks)
     inputs = replace(inputs, marks=marks)
@@ -198,7 +225,7 @@ def score(scheme: Scheme, inputs: Inputs) -> Results:
     components = _mean_across_periods(scheme, pd.concat(comps, ignore_index=True))
 
     per_period = components.groupby(["unit", "period"])["points"].sum().unstack("period")
-    weights = pd.Series(period_weights(periods))
+    weights = pd.Series(period_weights(periods, scheme.periods))
     total = (per_period[weights.index] * weights).sum(axis=1)
 
     b = inputs.bonus.copy()
@@ -220,7 +247,8 @@ def score(scheme: Scheme, inputs: Inputs) -> Results:
     final = units["total"] + units["bonus"]
     if s.total_cap is not None:
         final = final.clip(upper=s.total_cap)
-    units["final"] = final.round(4)
+    # the published score is the ranking basis: equal shown, equal rank (rounded half up, as Excel shows it)
+    units["final"] = round_series(final, s.decimals)
     by_score = [grade_of(t, scheme) for t in units["final"]]
     lowest = len(scheme.grades) - 1
     units["veto"] = units["unit"].isin(inputs.vetoes)
@@ -233,4 +261,5 @@ def score(scheme: Scheme, inputs: Inputs) -> Results:
     units["quota_pct"] = units["grade"].map(quota)
     units["quota_staff"] = [int(math.floor(st * q / 100 + 1e-9)) if st is not None and not pd.isna(st) else None
                             for st, q in zip(units["staff"], units["quota_pct"])]
-    return Results(indicators, components, units.sort_values(["rank", "unit"]).reset_index(drop=True))
+    return Results(indicators, components, units.sort_values(["rank", "unit"]).reset_index(drop=True),
+                   tuple(p.name for p in periods), is_interim(scheme, periods))

@@ -7,6 +7,7 @@ the guard against formula injection where the value goes to Excel as if typed. `
 from __future__ import annotations
 
 import math
+from decimal import ROUND_HALF_UP, Decimal
 import re
 import unicodedata
 from datetime import date, datetime
@@ -128,3 +129,16 @@ def excel_input(value):
     if isinstance(value, str):
         return "'" + value if value else None
     return value
+
+
+def round_half_up(value, decimals: int = 2):
+    """A score as published: rounded half up on its decimal digits (90.315 → 90.32, as Excel shows it), unlike
+    float rounding, which gives 90.31 because 90.315 is stored a little below. None and NaN stay as they are."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return value
+    return float(Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP))
+
+
+def round_series(series, decimals: int = 2):
+    """round_half_up over a pandas Series (keeps its index)."""
+    return series.map(lambda v: round_half_up(v, decimals))

@@ -69,7 +69,7 @@ def analyse(scheme: Scheme, results: Results, focus: str | None = None) -> Analy
     units = units.assign(category_size=category.map(category.value_counts()),
                          category_average=category.map(units.groupby("category")["final"].mean()))
     periods = [p for p in dict.fromkeys(results.components["period"])]
-    pw = period_weights([p for p in scheme.periods if p.name in periods])
+    pw = period_weights([p for p in scheme.periods if p.name in periods], scheme.periods)
 
     # components: the period-weighted score; its points add up to the unit's total
     c = results.components.assign(w=lambda f: f["period"].map(pw))

@@ -23,7 +23,7 @@ FILES = {
     ledger.RANK_POINTS.name: "rank_points.csv", ledger.BONUS_KINDS.name: "bonus.csv",
 }
 NUMERIC = {"分值", "权重(%)", "最低分", "优秀比例(%)", "名次", "单项上限", "在编人数"}
-NUMERIC_SETTINGS = {"年度", "基本分", "加分上限", "总分上限", "SMTP端口", "IMAP端口"}
+NUMERIC_SETTINGS = {"年度", "基本分", "加分上限", "总分上限", "SMTP端口", "IMAP端口", "小数位数"}
 
 
 def _number(text: str):
