@@ -7,12 +7,23 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
+from tqdm import tqdm
+
 from . import __version__, addin, ledger
 from .addin.install import NoExcel
+from .check import check
+from .collect import collect
+from .demo import run_demo
+from .errors import user_message
+from .export import export
+from .feedback import feedback
+from .generate import generate
+from .init import init
 from .mail import fetch, send
 from .mail.config import IMAP_KEYRING_SERVICE, IMAP_PASSWORD_ENV, KEYRING_SERVICE, PASSWORD_ENV
 from .mail.message import WHAT
 from .officebook import FileOfficeBook
+from .score import WRITTEN, score
 
 
 class _Parser(argparse.ArgumentParser):
@@ -23,8 +34,6 @@ class _Parser(argparse.ArgumentParser):
 
 def _progress(desc: str):
     """A tqdm bar fed by the verbs' progress(done, total) callback."""
-    from tqdm import tqdm
-
     state: dict = {}
 
     def update(done: int, total: int) -> None:
@@ -40,8 +49,6 @@ def _progress(desc: str):
 
 
 def cmd_init(args) -> int:
-    from .init import init
-
     path = init(args.path, args.sample, overwrite=args.force)
     print(f"已创建考评台账：{path}（样例：{args.sample}）")
     print("下一步：检查并修改各工作表，然后运行  xlplugin generate " + str(args.path))
@@ -49,9 +56,6 @@ def cmd_init(args) -> int:
 
 
 def cmd_generate(args) -> int:
-    from .generate import generate
-    from .officebook import FileOfficeBook
-
     kinds = [args.kind] if args.kind else None
     result = generate(FileOfficeBook(args.office), args.period, kinds, progress=_progress("生成表格"))
     print(result.summary())
@@ -59,9 +63,6 @@ def cmd_generate(args) -> int:
 
 
 def cmd_collect(args) -> int:
-    from .collect import collect
-    from .officebook import FileOfficeBook
-
     result = collect(FileOfficeBook(args.office), Path(args.source) if args.source else None, args.period,
                      progress=_progress("收集表格"))
     print(f"收集文件夹：{result.folder}")
@@ -72,9 +73,6 @@ def cmd_collect(args) -> int:
 
 
 def cmd_score(args) -> int:
-    from .officebook import FileOfficeBook
-    from .score import WRITTEN, score
-
     scored = score(FileOfficeBook(args.office))
     print(f"{scored.summary()}，结果写入考评台账（{WRITTEN}）。")
     print(f"前 {min(args.top, len(scored.ranking))} 名：")
@@ -84,9 +82,6 @@ def cmd_score(args) -> int:
 
 
 def cmd_feedback(args) -> int:
-    from .feedback import feedback
-    from .officebook import FileOfficeBook
-
     result = feedback(FileOfficeBook(args.office), args.period, progress=_progress("生成反馈"))
     print(result.summary())
     if result.paths:
@@ -94,10 +89,13 @@ def cmd_feedback(args) -> int:
     return 0
 
 
-def cmd_check(args) -> int:
-    from .check import check
-    from .officebook import FileOfficeBook
+def cmd_export(args) -> int:
+    result = export(FileOfficeBook(args.office), args.marks, args.period)
+    print(result.summary())
+    return 0
 
+
+def cmd_check(args) -> int:
     print(check(FileOfficeBook(args.office)).summary())
     return 0
 
@@ -138,8 +136,6 @@ def cmd_fetch(args) -> int:
 
 
 def cmd_demo(args) -> int:
-    from .demo import run_demo
-
     run_demo(Path(args.dir))
     return 0
 
@@ -205,6 +201,13 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--period", help="考评期（用于文件夹和文件名，默认取“设置”中的当前考评期）")
     s.set_defaults(func=cmd_feedback)
 
+    s = sub.add_parser("export", help="导出全年数据", description="把考评数据文件中全年每个考评期的现行数据（每个数据及其来源：文件、"
+                       "工作表、单元格）导出为一张长表：.csv（UTF-8 带 BOM，Excel 可直接打开）或 .xlsx。")
+    s.add_argument("office", help="考评台账文件")
+    s.add_argument("--marks", required=True, metavar="文件", help="导出到的文件，如 全年数据.csv 或 全年数据.xlsx")
+    s.add_argument("--period", help="只导出这个考评期（默认导出全部考评期）")
+    s.set_defaults(func=cmd_export)
+
     s = sub.add_parser(
         "send", help="通过电子邮件发送表格或反馈",
         description="给每个接收方发一封邮件，附上其表格（--what forms）或绩效反馈表（--what feedback）。主题和正文来自 "
@@ -248,8 +251,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from .errors import user_message
-
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
