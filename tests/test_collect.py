@@ -30,7 +30,8 @@ from openpyxl.styles import Font, PatternFill
 from tests.conftest import requires_soffice
 from helpers import edited
 from xlplugin import ledger
-from xlplugin.record import Record
+from xlplugin.record import DEFAULT_NAME as RECORD, Record
+from xlplugin.score import score
 from xlplugin.cli import main
 from xlplugin.collect import LATE, MISSING, PENDING, RECEIVED, REJECTED, SUPERSEDED, CollectResult, collect
 from xlplugin.forms import KINDS, leader as leader_form, unit as unit_form
@@ -804,21 +805,53 @@ KILL_SCRIPT = """
 import sys, time
 from pathlib import Path
 from xlplugin.collect import collect
+from xlplugin.score import score
 from xlplugin.officebook import FileOfficeBook
 print("ready", flush=True)
-if not sys.stdin.readline():  # go: the imports (~2 s) are out of the way, the timing below is collect's own
+if not sys.stdin.readline():  # go: the imports (~2 s) are out of the way, the timing below is the verb's own
     sys.exit(0)  # the test ended without needing this process
 def progress(done, total):
     if done == total:
         print("read", flush=True)
-collect(FileOfficeBook(sys.argv[1]), Path(sys.argv[2]), progress=progress, workers=1)
+if sys.argv[3] == "collect":
+    collect(FileOfficeBook(sys.argv[1]), Path(sys.argv[2]), progress=progress, workers=1)
+else:
+    score(FileOfficeBook(sys.argv[1]))
 print("done", flush=True)
 """
 
 
-def _spawn(office: Path, folder: Path) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-c", KILL_SCRIPT, str(office), str(folder)], stdin=subprocess.PIPE,
+def _spawn(office: Path, folder: Path, verb: str = "collect") -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-c", KILL_SCRIPT, str(office), str(folder), verb], stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+
+
+def record_files(office: Path) -> list[Path]:
+    """The year's record beside `office`: the database and its WAL and shared-memory files."""
+    return [office.parent / (RECORD + suffix) for suffix in ("", "-wal", "-shm")]
+
+
+def reset_record(office: Path, pristine: Path | None = None) -> None:
+    """Put the record back as it was (copied from beside `pristine`), or remove it."""
+    for f in record_files(office):
+        f.unlink(missing_ok=True)
+    if pristine is not None:
+        for src, dst in zip(record_files(pristine), record_files(office)):
+            if src.exists():
+                shutil.copy(src, dst)
+
+
+def record_state(office: Path) -> dict:
+    """What the record holds after a kill: it opens, its pages are sound, and the counts per table."""
+    import sqlite3
+
+    db = sqlite3.connect(office.parent / RECORD)
+    try:
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        tables = ("runs", "receipts", "marks", "issues", "score_runs", "results")
+        return {t: db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in tables}
+    finally:
+        db.close()
 
 
 def _go(proc: subprocess.Popen) -> float:
@@ -853,6 +886,7 @@ def test_a_collect_killed_while_writing_leaves_the_workbook_before_or_after(fill
 
     # the processes to kill import while the others run (two ahead, the imports take ~2 s each)
     pending = [_spawn(office, folder) for _ in range(2)]
+    reference_record = tmp_path / "reference.xlsx"
     # a full collect of the same files, in this process: what the complete result looks like, and how
     # long the reading takes
     shutil.copy(pristine, tmp_path / "reference.xlsx")
@@ -861,6 +895,8 @@ def test_a_collect_killed_while_writing_leaves_the_workbook_before_or_after(fill
             progress=lambda done, total: done == total and read_done.append(time.perf_counter() - started))
     total = time.perf_counter() - started
     complete = own_sheet_values(tmp_path / "reference.xlsx")
+    complete_record = record_state(reference_record)
+    assert complete_record["runs"] == 1 and complete_record["marks"] > 3000
     assert len(complete[ledger.MARKS.name]) > 3000
     final_size = (tmp_path / "reference.xlsx").stat().st_size
 
@@ -881,6 +917,7 @@ def test_a_collect_killed_while_writing_leaves_the_workbook_before_or_after(fill
     try:
         for n, (moment, wait) in enumerate(moments.items()):
             shutil.copy(pristine, office)  # in place: the same inode until collect replaces the file
+            reset_record(office)
             state["inode"] = office.stat().st_ino
             state["backups"] = len(list(backups.glob("*.xlsx")))
             for t in temps():
@@ -904,9 +941,15 @@ def test_a_collect_killed_while_writing_leaves_the_workbook_before_or_after(fill
                 assert {name: list(wb[name].iter_rows(values_only=True)) for name in OWN_SHEETS} == complete
                 assert not left  # the temp file is what replaced the workbook
             wb.close()
-            report.append(f"{moment} → {outcome}" + (f" (temp file left: {left[0].name})" if left else ""))
+            # and the record is before (no run at all, or not even created) or after (the whole run), never half
+            kept = record_state(office) if (office.parent / RECORD).exists() else None
+            record = "before" if kept is None or kept["runs"] == 0 else "after"
+            if record == "after":
+                assert kept == complete_record, moment
+            report.append(f"{moment} → workbook {outcome}, record {record}"
+                          + (f" (temp file left: {left[0].name})" if left else ""))
             if moment in ("reading", "read", "temp file created", "temp file half written"):
-                assert outcome == "before", report
+                assert outcome == "before" and record == "before", report
             if moment == "workbook replaced":
                 assert outcome == "after", report
     finally:
@@ -914,6 +957,83 @@ def test_a_collect_killed_while_writing_leaves_the_workbook_before_or_after(fill
             os.killpg(proc.pid, signal.SIGKILL)
             proc.communicate(timeout=30)
     print(f"\ncollect {total:.2f} s, reading {read_done[0]:.2f} s; " + "; ".join(report))
+
+
+@pytest.mark.slow
+def test_a_score_killed_leaves_the_workbook_and_the_record_before_or_after(filled, tmp_path):
+    """score writes a run into the record and the result sheets into the workbook in one transaction: killed at
+    any moment, each of the two is as before the score or as after it, never half."""
+    folder = tmp_path / "提交"
+    folder.mkdir()
+    for p in filled.paths.values():
+        stamp(shutil.copy(p, folder), ON_TIME)
+    pristine = tmp_path / "collected" / "考评台账.xlsx"
+    pristine.parent.mkdir()
+    shutil.copy(filled.office, pristine)
+    collect(FileOfficeBook(pristine), folder, workers=1)
+    before, before_record = sha256(pristine), record_state(pristine)
+    reference = tmp_path / "reference" / "考评台账.xlsx"
+    reference.parent.mkdir()
+    shutil.copy(pristine, reference)
+    reset_record(reference, pristine)
+    office = tmp_path / "work" / "考评台账.xlsx"
+    office.parent.mkdir()
+    pending = [_spawn(office, folder, "score") for _ in range(2)]
+    started = time.perf_counter()
+    score(FileOfficeBook(reference))
+    total = time.perf_counter() - started
+    results = {name: list(ws.iter_rows(values_only=True)) for name, ws in
+               ((n, openpyxl.load_workbook(reference)[n]) for n in (ledger.RANKING.name, ledger.DETAIL.name))}
+    after_record = record_state(reference)
+    assert after_record["score_runs"] == 1 and after_record["results"] == len(filled.scheme.units)
+    final_size = reference.stat().st_size
+
+    def temps() -> list[Path]:
+        return list(office.parent.glob(".~*.xlsx"))
+
+    state: dict = {}
+    moments = {
+        "scoring": lambda proc: time.sleep(total * 0.3),
+        "temp file created": lambda proc: _poll(lambda: bool(temps()), proc),
+        "temp file half written": lambda proc: _poll(
+            lambda: any(t.stat().st_size >= final_size / 2 for t in temps() if t.exists()), proc),
+        "workbook replaced": lambda proc: _poll(lambda: office.stat().st_ino != state["inode"], proc),
+    }
+    report = []
+    try:
+        for n, (moment, wait) in enumerate(moments.items()):
+            shutil.copy(pristine, office)
+            reset_record(office, pristine)
+            state["inode"] = office.stat().st_ino
+            for t in temps():
+                t.unlink()
+            proc = pending.pop(0)
+            _go(proc)
+            if len(moments) - n - 1 > len(pending):
+                pending.append(_spawn(office, folder, "score"))
+            wait(proc)
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate(timeout=30)
+            wb = openpyxl.load_workbook(office)
+            if sha256(office) == before:
+                outcome = "before"
+            else:
+                outcome = "after"
+                assert {n: list(wb[n].iter_rows(values_only=True)) for n in results} == results, moment
+            wb.close()
+            kept = record_state(office)
+            assert kept in (before_record, {**after_record, "runs": before_record["runs"] + 1}), (moment, kept)
+            record = "before" if kept == before_record else "after"
+            report.append(f"{moment} → workbook {outcome}, record {record}")
+            if moment != "workbook replaced":
+                assert outcome == "before" and record == "before", report
+            else:
+                assert outcome == "after", report
+    finally:
+        for proc in pending:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate(timeout=30)
+    print(f"\nscore {total:.2f} s; " + "; ".join(report))
 
 
 # ------------------------------------------------------------------------------------------------ 13. CLI

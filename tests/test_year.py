@@ -28,6 +28,8 @@ from xlplugin.officebook import FileOfficeBook
 from xlplugin.record import Record
 from xlplugin.scheme import load_scheme
 
+pytestmark = pytest.mark.slow  # whole periods through the CLI
+
 LOSS = {"半年": lambda i, code: 1.0, "第三季度": lambda i, code: 0.5, "年终": lambda i, code: 2.0 if i < 10 else 0.0}
 CITY = "C03"
 
