@@ -159,11 +159,16 @@ def test_component_scores_trace_to_the_score_detail(cycle):
 
 @pytest.mark.slow
 def test_dimension_rates_and_lost_points_trace_to_the_indicator_scores(cycle):
+    """Over several periods a dimension's points are the period-weighted sums (the demo holds 半年 20 % and 年终 80 %,
+    as 考评期 says), and every point lost in any period is listed with its period, largest first within each."""
     scheme = cycle["scheme"]
+    weight = {p.name: p.weight / 100 for p in scheme.periods}
+    assert weight == {"半年": 0.2, "年终": 0.8}
     where = {i.code: (i.dimension, i.level) for i in scheme.indicators}
     ind = cycle["指标得分"].astype({"分值": float, "得分": float, "失分": float})
     ind["维度"] = ind["指标代码"].map(lambda c: where[c][0])
     ind["层面"] = ind["指标代码"].map(lambda c: where[c][1])
+    ind["w"] = ind["考评期"].map(weight)
     for code in ("D001", "D013", "D030"):
         wb = openpyxl.load_workbook(unit_path(cycle, code))
         mine = ind[ind["单位代码"] == code]
@@ -172,22 +177,24 @@ def test_dimension_rates_and_lost_points_trace_to_the_indicator_scores(cycle):
         for key in ("维度", "层面"):
             for name, g in mine.groupby(key):
                 row = shown[name]
-                assert row[1] == len(g) and row[2] == pytest.approx(g["分值"].sum())
-                assert row[3] == pytest.approx(g["得分"].sum())
-                assert row[4] == pytest.approx(g["得分"].sum() / g["分值"].sum() * 100, abs=1e-3)
-        # every indicator that lost points, with the evaluator's reason where one was given
+                points, got = (g["分值"] * g["w"]).sum(), (g["得分"] * g["w"]).sum()
+                assert row[1] == g["指标代码"].nunique() and row[2] == pytest.approx(points)
+                assert row[3] == pytest.approx(got)
+                assert row[4] == pytest.approx(got / points * 100, abs=1e-3)
+        # every indicator that lost points in a period, with the evaluator's reason where one was given
         grid = cells(wb[R.LOST_SHEET])
         header, body = table(grid, "序号")
         lost = mine[mine["失分"] > 1e-9]
-        got = {r[header.index("指标代码")]: r for r in body if isinstance(r[0], int)}
-        assert set(got) == set(lost["指标代码"])
+        got = {(r[header.index("考评期")], r[header.index("指标代码")]): r for r in body if isinstance(r[0], int)}
+        assert set(got) == set(zip(lost["考评期"], lost["指标代码"]))
         for rec in lost.itertuples():
-            row = got[rec.指标代码]
+            row = got[(rec.考评期, rec.指标代码)]
             assert row[header.index("失分")] == pytest.approx(rec.失分)
             if isinstance(rec.扣分原因, str):
                 assert rec.扣分原因 in row[header.index("扣分原因")]
-        losses = [r[header.index("失分")] for r in body if isinstance(r[0], int)]
-        assert losses == sorted(losses, reverse=True)
+        for period in weight:
+            losses = [r[header.index("失分")] for r in body if isinstance(r[0], int) and r[header.index("考评期")] == period]
+            assert losses == sorted(losses, reverse=True)
 
 
 # ---------------------------------------------------------------------------------------------- narrative

@@ -1,18 +1,25 @@
-"""demo: the whole cycle, as far as it exists, on the bundled city sample."""
+"""demo (front door): the whole year on the bundled city sample — a process period (半年) and 年终 — in a folder.
+
+Creates the office workbook, then for each period generates the forms, plays the clerks who fill and return
+them (some late, some missing, some with the mistakes a collector must catch), collects, plays the office's own
+inputs and scores; after 半年 the result is interim, after 年终 it is the year's. Then feedback and e-mail as a
+dry run (.eml previews, no server). Everything it calls is the library's; it prints what happened in Chinese.
+"""
 from __future__ import annotations
 
+import random
+import shutil
 import time
 from pathlib import Path
 
-import random
-
 from . import ledger
 from .collect import collect
+from .export import export
 from .feedback import feedback
 from .generate import generate
+from .init import init
 from .mail import send
 from .officebook import FileOfficeBook
-from .init import init
 from .scheme import load_scheme
 from .score import WRITTEN, score
 from .simulate import simulate_office, simulate_returns
@@ -20,9 +27,9 @@ from .simulate import simulate_office, simulate_returns
 OFFICE_NAME = "考评台账.xlsx"
 
 
-def demo_send(book: FileOfficeBook, what: str, say=print) -> None:
+def demo_send(book: FileOfficeBook, what: str, say=print, period: str | None = None) -> None:
     """The demo's e-mail step: a dry run, so no server is needed; previews are written as .eml files."""
-    result = send(book, what, dry_run=True)
+    result = send(book, what, period, dry_run=True)
     say(f"　　{result.summary()}")
     if result.previews:
         say(f"　　如 {result.previews[0].name}（可用 Outlook、Foxmail、Thunderbird 等打开）")
@@ -35,55 +42,70 @@ def run_demo(folder: Path, say=print) -> dict:
     folder.mkdir(parents=True, exist_ok=True)
     office = folder / OFFICE_NAME
     started = time.perf_counter()
+    steps = 1 + 3 * len(load_scheme(FileOfficeBook(init(office, "city", overwrite=True))).periods) + 3
+    step = iter(range(1, steps + 1))
 
-    say("【1/9】创建样例考评台账（city：松原市政府工作部门）")
-    init(office, "city", overwrite=True)
+    def head(text: str) -> None:
+        say(f"【{next(step)}/{steps}】{text}")
+
+    head("创建样例考评台账（city：松原市政府工作部门；半年 20%、年终 80%）")
+    for stale in [folder / ledger.DEFAULT_RECORD, *folder.glob(ledger.DEFAULT_RECORD + "-*")]:
+        stale.unlink(missing_ok=True)  # a demo run starts a new year: the record of an earlier run goes
     book = FileOfficeBook(office)
     scheme = load_scheme(book)
     say(f"　　{office}")
     say(f"　　{len(scheme.units)} 个被考评单位（{'、'.join(scheme.categories)}），{len(scheme.indicators)} 项指标，"
-        f"{len(scheme.evaluators)} 个考评部门，{len(scheme.rater_groups)} 个评议组，{len(scheme.leaders)} 位领导")
+        f"{len(scheme.evaluators)} 个考评部门，{len(scheme.rater_groups)} 个评议组，{len(scheme.leaders)} 位领导；"
+        f"考评期：{'、'.join(f'{p.name}（{p.stage} {p.weight:g}%）' for p in scheme.periods)}")
 
-    say("【2/9】生成表格")
-    result = generate(book)
-    say(f"　　{result.summary()}")
-    for sub in sorted({p.parent for p in result.paths}):
-        files = sorted(p.name for p in result.paths if p.parent == sub)
-        say(f"　　{sub.relative_to(folder)}/  {len(files)} 份，如 {files[0]}")
-    say("【3/9】发送表格（试发送：不连接邮件服务器，生成可用邮件客户端打开的 .eml 预览）")
-    demo_send(book, "forms", say)
+    held: list[str] = []
+    out: dict = {"office": office}
+    for n, period in enumerate(scheme.periods):
+        last = n == len(scheme.periods) - 1
+        head(f"{period.name}：生成表格" + ("，并试发送（不连接邮件服务器，生成可用邮件客户端打开的 .eml 预览）" if last else ""))
+        result = generate(book, period.name)
+        say(f"　　{result.summary()}")
+        if last:
+            for sub in sorted({p.parent for p in result.paths}):
+                files = sorted(p.name for p in result.paths if p.parent == sub)
+                say(f"　　{sub.relative_to(folder)}/  {len(files)} 份，如 {files[0]}")
+            demo_send(book, "forms", say, period.name)
 
-    say("【4/9】模拟各单位填表并发回（含逾期、缺交和各种常见错误）")
-    folder_in = ledger.submission_folder(book, scheme)
-    if folder_in.exists():
-        import shutil
+        head(f"{period.name}：模拟各单位填表并发回（含逾期、缺交和各种常见错误），收集、校验并汇总")
+        folder_in = ledger.submission_folder(book, scheme) / f"{scheme.settings.year}{period.name}"
+        if folder_in.exists():
+            shutil.rmtree(folder_in)
+        notes = simulate_returns(scheme, result.paths, folder_in, random.Random(2026 + n))
+        for note in notes if last else notes[:3]:
+            say(f"　　· {note}")
+        collected = collect(book, folder_in, period.name)
+        for line in collected.summary().splitlines():
+            say(f"　　{line}")
+        for line in collected.error_lines(12 if last else 3):
+            say(f"　　· {line}" if not line.startswith("……") else f"　　{line}")
+        held.append(period.name)
 
-        shutil.rmtree(folder_in)
-    for note in simulate_returns(scheme, result.paths, folder_in, random.Random(2026)):
-        say(f"　　· {note}")
+        head(f"{period.name}：绩效办录入直接评分、审定加分、记录一票否决（模拟），计分、排名")
+        for note in simulate_office(book, scheme, random.Random(7 + n), held):
+            say(f"　　· {note}")
+        scored = score(book)
+        say(f"　　{scored.summary()}，结果写入 {office.name}：{WRITTEN}。前 {10 if last else 3} 名：")
+        for line in scored.top_lines(10 if last else 3, layout="columns"):
+            say(f"　　{line}")
+        out[period.name] = {"forms": result.paths, "collected": collected, "scored": scored}
 
-    say("【5/9】收集、校验并汇总")
-    collected = collect(book)
-    say(f"　　{collected.summary()}")
-    for line in collected.error_lines(12):
-        say(f"　　· {line}" if not line.startswith("……") else f"　　{line}")
-    say(f"　　结果已写入 {office.name} 的“提交情况”“校验问题”“汇总数据”工作表。")
-    say("【6/9】绩效办录入直接评分、审定加分、记录一票否决（模拟）")
-    book = FileOfficeBook(office)
-    for note in simulate_office(book, scheme, random.Random(7)):
-        say(f"　　· {note}")
-
-    say("【7/9】计分、排名")
-    scored = score(book)
-    say(f"　　结果已写入 {office.name}：{WRITTEN}。前 10 名：")
-    for line in scored.top_lines(10, layout="columns"):
-        say(f"　　{line}")
-    say("【8/9】生成各单位绩效反馈表")
+    head("生成各单位绩效反馈表")
     fed = feedback(book)
     say(f"　　{fed.summary()}")
     if fed.paths:
         say(f"　　{fed.folder.relative_to(folder)}/  {len(fed.paths)} 份，如 {fed.paths[0].name}")
-    say("【9/9】发送反馈（试发送）")
+    head("发送反馈（试发送）")
     demo_send(book, "feedback", say)
-    say(f"完成，用时 {time.perf_counter() - started:.1f} 秒。")
-    return {"office": office, "forms": result.paths, "collected": collected, "scored": scored, "feedback": fed}
+    head("导出全年数据（每个数据及其来源）")
+    exported = export(book, folder / "全年数据.csv")
+    say(f"　　{exported.summary()}")
+    say(f"完成，用时 {time.perf_counter() - started:.1f} 秒。全年数据保存在 {ledger.DEFAULT_RECORD}（台账旁边），"
+        "台账中的工作表是它的视图。")
+    last = scheme.periods[-1].name
+    return {**out, "forms": out[last]["forms"], "collected": out[last]["collected"], "scored": out[last]["scored"],
+            "feedback": fed}

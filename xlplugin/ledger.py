@@ -104,6 +104,7 @@ def scheme_sheet(name: str) -> Sheet:
 
 # --------------------------------------------------------------------------------------------------- folders
 BACKUP_FOLDER = "备份"  # beside the office workbook: a copy before every write
+DEFAULT_RECORD = "考评数据.sqlite"  # the year's record beside the workbook, unless 设置 数据文件 names another
 FORMS_FOLDER, FEEDBACK_FOLDER, MAIL_FOLDER = "表格", "反馈", "邮件"  # under <output>/<year><period>/
 
 

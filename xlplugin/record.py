@@ -24,7 +24,7 @@ import pandas as pd
 from . import ledger
 from .errors import UserError
 
-DEFAULT_NAME = "考评数据.sqlite"
+DEFAULT_NAME = ledger.DEFAULT_RECORD
 RECEIVED, PENDING = "已收到", "待更正"  # the verdicts whose marks can count (待更正 only when accepted)
 SCHEMA_VERSION = 1
 

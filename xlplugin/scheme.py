@@ -55,7 +55,7 @@ class Settings:
     key: str
     total_cap: float | None = None  # the scale's limit for total + bonus; None: no limit
     missing_score: str = "采用自评得分"  # or 记零分: an indicator its evaluating department did not score
-    record_name: str = "考评数据.sqlite"  # the year's record, beside the workbook (数据文件)
+    record_name: str = ledger.DEFAULT_RECORD  # the year's record, beside the workbook (数据文件)
     decimals: int = 2  # totals are published, graded and ranked at this many decimals (小数位数)
     appeal_deadline: str = ""  # 申诉截止日期
 
@@ -424,7 +424,7 @@ def _settings(r: _Reader) -> Settings | None:
         smtp_security=_text(values.get("SMTP加密")) or "无", sender=_text(values.get("发件人")),
         contact=_text(values.get("联系人")), phone=_text(values.get("联系电话")), key=key,
         total_cap=total_cap, missing_score=missing,
-        record_name=_text(values.get("数据文件")) or "考评数据.sqlite",
+        record_name=_text(values.get("数据文件")) or ledger.DEFAULT_RECORD,
         decimals=int(decimals) if decimals is not None else 2, appeal_deadline=_text(values.get("申诉截止日期")),
     )
 

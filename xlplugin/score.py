@@ -51,7 +51,7 @@ class ScoreResult:
         return self.ranking.head(n)
 
     def summary(self) -> str:
-        return f"已计算 {len(self.ranking)} 个单位的得分、等次和排名（{result_label(self.results)}）"
+        return f"已计算 {len(self.ranking)} 个单位的得分、等次和排名，{result_label(self.results)}"
 
     def top_lines(self, n: int = 10, layout: str = "inline") -> list[str]:
         """The first `n` of the ranking, one line each: rank, unit, category, total, grade (see TOP_LINE)."""

@@ -132,7 +132,7 @@ def _stamp(path: Path, when) -> None:
 
 
 def simulate_returns(scheme: Scheme, forms: list[Path], folder: Path, rng: random.Random,
-                     resave_with_libreoffice: bool = True) -> list[str]:
+                     resave_with_libreoffice: bool = True, period: str | None = None) -> list[str]:
     """Play the clerks of a cycle: most return their form on time, some late, some never, some with the
     mistakes a collector must catch. Returns what was done, in Chinese, for the demo to print."""
     from datetime import datetime, timedelta
@@ -140,7 +140,9 @@ def simulate_returns(scheme: Scheme, forms: list[Path], folder: Path, rng: rando
     from .forms.meta import META_SHEET
 
     folder.mkdir(parents=True, exist_ok=True)
-    deadline = datetime.fromisoformat((scheme.period().deadline or scheme.settings.deadline)[:10])
+    if period is None:  # the period of the forms given
+        period = read_meta(FormFile(forms[0])).period if forms else scheme.period().name
+    deadline = datetime.fromisoformat((scheme.period(period).deadline or scheme.settings.deadline)[:10])
     units = sorted(p for p in forms if p.parent.name == unit_form.SPEC.folder)
     others = sorted(p for p in forms if p.parent.name != unit_form.SPEC.folder)
     notes: list[str] = []
@@ -227,15 +229,17 @@ def simulate_returns(scheme: Scheme, forms: list[Path], folder: Path, rng: rando
     return notes
 
 
-def simulate_office(book, scheme: Scheme, rng: random.Random) -> list[str]:
-    """Play the performance office between collect and score: enter its own component scores, approve
-    the bonus claims that carry evidence, record one veto. Returns what was done, in Chinese."""
+def simulate_office(book, scheme: Scheme, rng: random.Random, periods: list[str] | None = None) -> list[str]:
+    """Play the performance office between collect and score: enter its own component scores for `periods`
+    (default: the current period), approve the bonus claims that carry evidence, record one veto. Returns what was
+    done, in Chinese."""
     
 
     office = book.read_sheet(ledger.OFFICE_SCORES.name)
     direct = [c for c in office.columns if c not in ("单位代码", "单位名称", "考评期")]
+    held = office["考评期"].isin(periods or [scheme.period().name])
     for column in direct:
-        office[column] = [round(rng.uniform(78, 98), 1) for _ in range(len(office))]
+        office[column] = [round(rng.uniform(78, 98), 1) if h else None for h in held]
     claims = book.read_sheet(ledger.BONUS.name)
     caps = {b.name: b.cap for b in scheme.bonus_kinds}
     approved = claims["佐证材料"].notna() & claims["加分类型"].isin(list(caps))
@@ -245,6 +249,6 @@ def simulate_office(book, scheme: Scheme, rng: random.Random) -> list[str]:
     unit = rng.choice(scheme.units)
     veto = pd.DataFrame([[unit.code, unit.name, "班子成员严重违纪被查处", "市绩效委〔2027〕1号"]], columns=list(ledger.VETO.columns))
     book.write_sheets({ledger.OFFICE_SCORES.name: office, ledger.BONUS.name: claims, ledger.VETO.name: veto})
-    return [f"录入绩效办直接评分：{'、'.join(direct)}（{len(office)} 行）",
+    return [f"录入绩效办直接评分：{'、'.join(direct)}（{int(held.sum())} 行）",
             f"审定加分申报 {len(claims)} 项，其中同意 {int(approved.sum())} 项",
             f"{unit.name}：一票否决（{veto.iloc[0]['事由']}），等次降一级"]
