@@ -81,3 +81,52 @@ def test_score_refuses_a_workbook_open_in_excel(office, capsys):
     code, text = run(capsys, "score", str(office))
     assert code == 1 and "正在被" in text
     assert sha(office) == before
+
+
+def test_a_form_with_errors_waits_until_the_office_accepts_it(office, capsys):
+    """A form with errors is 待更正: its marks are held out of scoring; typing 接受 in 提交情况's 处理 column
+    makes them count at the next score, and the record keeps the decision."""
+    import openpyxl
+
+    from xlplugin.officebook import FileOfficeBook
+    from xlplugin.record import Record
+    from xlplugin.scheme import load_scheme
+
+    folder = office.parent / "提交"
+    folder.mkdir(exist_ok=True)
+    form = next((office.parent / "输出").rglob("*_D001_*.xlsx"))
+    wb = openpyxl.load_workbook(form)  # every self score 1, one left empty (a required cell): 待更正
+    ws = wb["指标考评表"]
+    header = [str(c.value or "").replace(" ★", "") for c in ws[4]]  # the header row; ★ marks a required input
+    col = header.index("自评得分") + 1
+    rows = [r for r in range(5, ws.max_row + 1) if isinstance(ws.cell(r, header.index("分值") + 1).value, (int, float))
+            and ws.cell(r, header.index("指标代码") + 1).value]
+    for r in rows[1:]:
+        ws.cell(r, col).value = 1
+    wb.save(folder / form.name)
+    code, out = run(capsys, "collect", str(office))
+    assert code == 0 and "待更正 1 份" in out and "处理" in out
+    status = FileOfficeBook(office).read_sheet("提交情况")
+    row = status[status["接收方代码"] == "D001"].iloc[0]
+    assert row["状态"] == "待更正"
+    scheme = load_scheme(FileOfficeBook(office))
+    with Record.for_book(FileOfficeBook(office), scheme) as record:
+        assert record.current_marks().empty  # held out
+    code, text = run(capsys, "score", str(office))
+    assert code == 1 and "还没有收集到任何数据" in text  # nothing else counts yet
+
+    wb = openpyxl.load_workbook(office)  # the office accepts the form as it is
+    ws = wb["提交情况"]
+    header = [c.value for c in ws[1]]
+    for r in range(2, ws.max_row + 1):
+        if ws.cell(r, header.index("接收方代码") + 1).value == "D001":
+            ws.cell(r, header.index("处理") + 1).value = "接受"
+    wb.save(office)
+    code, _ = run(capsys, "score", str(office))
+    assert code == 0
+    ranking = FileOfficeBook(office).read_sheet("总排名")
+    assert ranking.set_index("单位代码").loc["D001", "总分"] > 0
+    with Record.for_book(FileOfficeBook(office), scheme) as record:
+        marks = record.current_marks()
+        assert set(marks["unit"]) == {"D001"} and len(marks[marks["item"] == "自评得分"]) == len(rows) - 1
+        assert list(record.decisions().values()) == ["接受"]
