@@ -10,7 +10,7 @@ found in a row can be reported as "第 N 行".
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
@@ -32,6 +32,25 @@ class ChartSpec:
     skip: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class SheetLook:
+    """How an owned sheet reads on screen and on paper (issue 12): the writer of each adapter applies it.
+
+    The table keeps its header in row 1 unless `title` is given: then row 1 is the title (e.g. "总排名 · 2026年度
+    年终 · 2027-01-20 · 年度结果"), the header row 2. Printing: A4 landscape, fit to one page wide, the header row
+    and the first `repeat_columns` columns (e.g. code and name) on every page."""
+
+    title: str | None = None
+    number_formats: dict[str, str] = field(default_factory=dict)  # column → Excel format, e.g. "0.00"
+    widths: dict[str, float] = field(default_factory=dict)  # column → width (Excel character units)
+    wrap: tuple[str, ...] = ()  # columns whose text wraps (and whose rows grow)
+    repeat_columns: int = 0  # left columns printed on every page
+    grade_column: str | None = None  # coloured by grade (conditional format)
+    grade_colors: dict[str, str] = field(default_factory=dict)  # grade → fill colour, e.g. {"优秀": "C6EFCE"}
+    landscape: bool = True
+    hidden: bool = False  # e.g. a sheet holding a secret
+
+
 class OfficeBook(Protocol):
     """Where the office workbook lives: a file or a workbook open in Excel."""
 
@@ -42,7 +61,8 @@ class OfficeBook(Protocol):
 
     def read_sheet(self, name: str) -> pd.DataFrame: ...
 
-    def write_sheets(self, sheets: dict[str, pd.DataFrame], charts: dict[str, ChartSpec] | None = None) -> None: ...
+    def write_sheets(self, sheets: dict[str, pd.DataFrame], charts: dict[str, ChartSpec] | None = None,
+                     looks: dict[str, SheetLook] | None = None) -> None: ...
 
     def ensure_writable(self) -> None:
         """Refuse (UserError) before any work when the workbook cannot be rewritten now."""
@@ -103,7 +123,8 @@ class FileOfficeBook:
             raise UserError(f"考评台账“{self.path.name}”正在被 Excel、WPS 或 LibreOffice 打开（发现 {locks[0].name}）。"
                             "请先保存并关闭它，再重新运行；如确认没有打开，可删除这个锁定文件。")
 
-    def write_sheets(self, sheets: dict[str, pd.DataFrame], charts: dict[str, ChartSpec] | None = None) -> None:
+    def write_sheets(self, sheets: dict[str, pd.DataFrame], charts: dict[str, ChartSpec] | None = None,
+                     looks: dict[str, SheetLook] | None = None) -> None:
         """Replace (or add) the given sheets; every other sheet and its formatting stays as it was.
 
         The previous version is kept as a timestamped backup beside the workbook, and the new one

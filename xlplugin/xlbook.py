@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .officebook import ChartSpec, table_from_rows
+from .officebook import ChartSpec, SheetLook, table_from_rows
 from .sheetstyle import display_width
 from .values import excel_input
 
@@ -86,7 +86,8 @@ class XlwingsOfficeBook:
     def ensure_writable(self) -> None:
         """Always: the workbook is open in this very Excel, which applies our changes to what the user sees."""
 
-    def write_sheets(self, sheets: dict[str, pd.DataFrame], charts: dict[str, ChartSpec] | None = None) -> None:
+    def write_sheets(self, sheets: dict[str, pd.DataFrame], charts: dict[str, ChartSpec] | None = None,
+                     looks: dict[str, SheetLook] | None = None) -> None:
         """Replace (or add, after the last sheet) the given sheets; the office's other sheets stay untouched.
 
         A sheet that exists is cleared in place rather than deleted, so formulas elsewhere that refer to it keep
