@@ -31,7 +31,7 @@ from .values import round_series, storable
 
 #: the sheets score writes, as the doors name them
 WRITTEN = "、".join((ledger.RANKING.name, "分类排名", ledger.DETAIL.name, ledger.INDICATOR_SCORES.name,
-                    ledger.DISTRIBUTION.name, ledger.REVIEW.name, ledger.FEEDBACK.name))
+                    ledger.DISTRIBUTION.name, f"{ledger.REVIEW.name}（有申诉时）", ledger.FEEDBACK.name))
 #: how one line of the ranking reads: aligned in the terminal, in columns in the demo, numbered in an alert
 TOP_LINE = {
     "inline": "{rank:>3}  {name}（{category}）  {total:.2f}  {grade}",
@@ -167,6 +167,8 @@ def score(book: OfficeBook, write: bool = True) -> ScoreResult:
             rv = review(scheme, inputs, appeals, previous_results(book, scheme, record))
             results = rv.after
             sheets = result_sheets(scheme, results, rv)
+            if not appeals and ledger.REVIEW.name not in book.sheet_names():
+                del sheets[ledger.REVIEW.name]  # nobody appealed: no empty sheet (an old one is emptied instead)
             if write:
                 run = record.add_score_run(fingerprint(scheme), list(results.periods), results.interim,
                                            _inputs_used(inputs, appeals), results.units)
