@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import date
+from functools import cached_property
 
 import pandas as pd
 
@@ -157,10 +158,14 @@ class Review:
     previous: pd.DataFrame | None = None
     decimals: int = 2
 
+    @cached_property
+    def _rows(self) -> dict[int, dict[str, dict]]:
+        """Each result's unit rows by code, once (a lookup per unit and call would be quadratic)."""
+        return {id(r): r.units.set_index("unit", drop=False).to_dict("index") for r in (self.after, self.before)}
+
     def unit(self, results: Results, code: str) -> dict | None:
-        u = results.units
-        hit = u[u["unit"] == code]
-        return hit.iloc[0].to_dict() if len(hit) else None
+        """A unit's row of `results` (self.after or self.before), or None."""
+        return self._rows[id(results)].get(code)
 
     def adjustment(self, a: Appeal) -> dict | None:
         """The adjustment the core applied for an appeal (None: not upheld, or its period not scored yet)."""
