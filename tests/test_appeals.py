@@ -16,7 +16,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from helpers import edit, set_cells, set_settings
+from helpers import set_cells, set_settings
 from xlplugin import ledger
 from xlplugin.cli import main
 from xlplugin.generate import generate

@@ -18,7 +18,7 @@ from dataclasses import dataclass, fields, replace
 
 import pandas as pd
 
-from . import ledger, scoring
+from . import ledger
 from .feedback.analysis import feedback_sheet
 from .decisions import office_decisions, sync_decisions
 from .inputs import MARK_FIELDS, previous_results, read_appeals, read_inputs, require_marks
