@@ -348,7 +348,7 @@ def test_init_sets_the_dropdowns_the_cli_does(cycle):
     _, wb = cycle["init"]
     assert wb.dropdowns == cycle["init_dropdowns"]
     assert {sheet for sheet, _, _ in wb.dropdowns} == {ledger.INDICATORS.name, ledger.COMPONENTS.name,
-                                                       ledger.PERIODS.name}
+                                                       ledger.PERIODS.name, ledger.APPEALS.name}
 
 
 def test_init_without_data_validation_still_writes_the_sample(tmp_path):

@@ -3,8 +3,10 @@
 The marks are every current mark of every period held, from the record (the workbook's 汇总数据 shows only the
 current period). The rest are the office's own sheets, which `init` creates empty and the
 office fills: 绩效办评分 (components scored directly by the office), 加分审定 (approved bonus points; `collect`
-lists every claim there and keeps what the office already entered) and 一票否决 (units whose grade drops).
-Both `score` and `feedback` start here; a sheet that is missing reads as empty.
+lists every claim there and keeps what the office already entered), 一票否决 (units whose grade drops) and 申诉
+(appeals and their review; a row that cannot be used refuses the run, see xlplugin.review). Last year's results
+come from the record too (`previous_results`). Both `score` and `feedback` start here; a sheet that is missing
+reads as empty.
 """
 from __future__ import annotations
 
@@ -14,7 +16,8 @@ from . import ledger
 from .errors import UserError
 from .officebook import OfficeBook
 from .record import Record, record_path
-from .scheme import Scheme
+from .review import Appeal, appeals_frame, parse_appeals
+from .scheme import Scheme, SchemeError
 from .scoring import Inputs
 
 MARK_FIELDS = ["unit", "period", "source", "indicator", "rater", "item", "value"]
@@ -38,8 +41,30 @@ def read_marks(book: OfficeBook, scheme: Scheme) -> pd.DataFrame:
         return record.current_marks()[MARK_FIELDS]
 
 
-def read_inputs(book: OfficeBook, scheme: Scheme, marks: pd.DataFrame | None = None) -> Inputs:
+def read_appeals(book: OfficeBook, scheme: Scheme) -> list[Appeal]:
+    """The 申诉 sheet's appeals; any row that cannot be used refuses the verb (a Chinese list of the rows)."""
+    appeals, problems = parse_appeals(_sheet(book, ledger.APPEALS.name, list(ledger.APPEALS.columns)), scheme)
+    if problems:
+        raise SchemeError(problems)
+    return appeals
+
+
+def previous_results(book: OfficeBook, scheme: Scheme, record: Record | None = None) -> pd.DataFrame | None:
+    """Last year's results of the same office, if the record holds them (a new year's workbook that names the same
+    数据文件 sees them)."""
+    if record is not None:
+        return record.last_results(scheme.settings.year - 1, annual=True)
+    if not record_path(book, scheme).exists():
+        return None
+    with Record.for_book(book, scheme) as opened:
+        return opened.last_results(scheme.settings.year - 1, annual=True)
+
+
+def read_inputs(book: OfficeBook, scheme: Scheme, marks: pd.DataFrame | None = None,
+                appeals: list[Appeal] | None = None) -> Inputs:
+    """The core's inputs; `appeals` as read_appeals gave them (read here when not given)."""
     marks = read_marks(book, scheme) if marks is None else marks
+    appeals = read_appeals(book, scheme) if appeals is None else appeals
     office = _sheet(book, ledger.OFFICE_SCORES.name, ["单位代码", "考评期"])
     direct = [c.name for c in scheme.components if c.method == "直接评分" and c.name in office.columns]
     office_long = office.melt(id_vars=["单位代码", "考评期"], value_vars=direct, var_name="component", value_name="score") \
@@ -48,7 +73,7 @@ def read_inputs(book: OfficeBook, scheme: Scheme, marks: pd.DataFrame | None = N
     bonus = pd.DataFrame({"unit": bonus["单位代码"], "kind": bonus["加分类型"], "points": bonus["核定分值"]})
     veto = _sheet(book, ledger.VETO.name, list(ledger.VETO.columns))
     inputs = Inputs(marks=marks[MARK_FIELDS], bonus=bonus.dropna(subset=["unit"]),
-                    vetoes=frozenset(str(u) for u in veto["单位代码"].dropna()))
+                    vetoes=frozenset(str(u) for u in veto["单位代码"].dropna()), appeals=appeals_frame(appeals))
     if office_long is not None:
         inputs.office = office_long
     return inputs

@@ -65,6 +65,11 @@ BONUS = Sheet("加分审定", ("单位代码", "单位名称", "申报项", "加
               "collect")
 BONUS_OFFICE_COLUMNS = ("核定分值", "审定意见")
 VETO = Sheet("一票否决", ("单位代码", "单位名称", "事由", "审定文号"), OFFICE)
+#: 申诉: the appeals the office received and its review of each (复核结论 维持 / 调整; 调整后得分 replaces the score of
+#: an indicator, 0 to its 分值, or of a component, 0-100); `score` applies the upheld ones
+APPEALS = Sheet("申诉", ("单位代码", "单位名称", "考评期", "指标或组成部分", "申诉理由", "收到日期", "复核结论", "调整后得分",
+                       "复核理由", "复核人", "复核日期"), OFFICE)
+UPHELD, MAINTAINED = "调整", "维持"  # the review's decisions (复核结论)
 
 # ---------------------------------------------------------------------------------------- verbs' views
 #: 提交情况: one row per expected form (and per file that is not a form's); the office may type 接受 in 处理 for a
@@ -81,6 +86,10 @@ DETAIL = Sheet("得分明细", (), "score")
 INDICATOR_SCORES = Sheet("指标得分", ("单位代码", "考评期", "指标代码", "类型", "分值", "自评得分", "考评得分", "弄虚作假",
                                   "得分", "失分", "扣分原因"), "score")
 DISTRIBUTION = Sheet("等次分布", (), "score")
+#: 复核记录: every appeal and its effect on the unit's total, grade and rank (before = as if no appeal were upheld)
+REVIEW = Sheet("复核记录", ("单位代码", "单位名称", "考评期", "指标或组成部分", "名称", "申诉理由", "收到日期", "复核结论", "原得分",
+                        "调整后得分", "复核理由", "复核人", "复核日期", "复核前总分", "复核后总分", "复核前等次", "复核后等次",
+                        "复核前排名", "复核后排名", "影响"), "score")
 FEEDBACK = Sheet("反馈", ("单位代码", "单位名称", "类别", "项目", "内容", "数值"), "score")
 CATEGORY_PREFIX = "排名-"  # one ranking sheet per category, written by score
 SEND_LOG = Sheet("发送记录", ("内容", "考评期", "接收方类型", "接收方代码", "接收方名称", "电子邮箱", "文件", "SHA256", "时间",
@@ -89,8 +98,9 @@ FETCH_LOG = Sheet("收件记录", ("收件时间", "发件人", "发件地址", 
                            "邮件编号", "读取时间"), "fetch")
 
 #: every sheet with a fixed name, for looking one up and for the tests that hold the map against the code
-ALL_SHEETS: tuple[Sheet, ...] = SCHEME_SHEETS + (OFFICE_SCORES, BONUS, VETO, STATUS, ISSUES, MARKS, RANKING, DETAIL,
-                                                 INDICATOR_SCORES, DISTRIBUTION, FEEDBACK, SEND_LOG, FETCH_LOG)
+ALL_SHEETS: tuple[Sheet, ...] = SCHEME_SHEETS + (OFFICE_SCORES, BONUS, VETO, APPEALS, STATUS, ISSUES, MARKS, RANKING,
+                                                 DETAIL, INDICATOR_SCORES, DISTRIBUTION, REVIEW, FEEDBACK, SEND_LOG,
+                                                 FETCH_LOG)
 
 
 def category_sheet(category: str) -> str:

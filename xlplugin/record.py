@@ -278,10 +278,12 @@ class Record:
             " recorded) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
             (score_run, self.office, self.year, unit, period, target, before, after, why, who, decided, _now()))
 
-    def last_results(self, year: int | None = None) -> pd.DataFrame | None:
-        """The results of the latest score run of `year` (default: this record's year), or None."""
+    def last_results(self, year: int | None = None, annual: bool = False) -> pd.DataFrame | None:
+        """The results of the latest score run of `year` (default: this record's year), or None; with `annual`, the
+        latest annual (not interim) run where there is one."""
         year = self.year if year is None else year
-        row = self.db.execute("SELECT id FROM score_runs WHERE office=? AND year=? ORDER BY id DESC LIMIT 1",
+        order = "interim, id DESC" if annual else "id DESC"
+        row = self.db.execute(f"SELECT id FROM score_runs WHERE office=? AND year=? ORDER BY {order} LIMIT 1",
                               (self.office, year)).fetchone()
         if row is None:
             return None

@@ -3,8 +3,12 @@
 `score(book)` loads the scheme, reads the marks and the office's own inputs (xlplugin.inputs), scores them with
 the pure core (xlplugin.scoring, imported as a module: its `score` is the core, this module's is the verb) and
 writes the Chinese result sheets into the office workbook: 总排名, one 排名-<类别> per category, 得分明细,
-指标得分, 等次分布 (with a chart) and 反馈 (built by xlplugin.feedback.analysis). It returns a `ScoreResult`
+指标得分, 等次分布 (with a chart), 复核记录 and 反馈 (built by xlplugin.feedback.analysis). It returns a `ScoreResult`
 whose `summary()` and `top_lines()` the doors print.
+
+Upheld appeals (申诉) are applied by the core; xlplugin.review scores once more without them so 复核记录 and
+总排名's 复核 column can say what each changed, and every adjustment is kept in the record with its before and
+after. When the record holds last year's results of the same office, 总排名 shows them beside this year's.
 """
 from __future__ import annotations
 
@@ -14,19 +18,20 @@ from dataclasses import dataclass, fields, replace
 
 import pandas as pd
 
-from . import ledger, scoring
+from . import ledger
 from .feedback.analysis import feedback_sheet
 from .decisions import office_decisions, sync_decisions
-from .inputs import MARK_FIELDS, read_inputs, require_marks
+from .inputs import MARK_FIELDS, previous_results, read_appeals, read_inputs, require_marks
 from .officebook import ChartSpec, OfficeBook
 from .record import Record, record_path
+from .review import Appeal, Review, history_columns, review, review_marks, review_sheet
 from .scheme import Scheme, load_scheme
 from .scoring import Inputs, Results, period_weights
 from .values import round_series, storable
 
 #: the sheets score writes, as the doors name them
 WRITTEN = "、".join((ledger.RANKING.name, "分类排名", ledger.DETAIL.name, ledger.INDICATOR_SCORES.name,
-                    ledger.DISTRIBUTION.name, ledger.FEEDBACK.name))
+                    ledger.DISTRIBUTION.name, f"{ledger.REVIEW.name}（有申诉时）", ledger.FEEDBACK.name))
 #: how one line of the ranking reads: aligned in the terminal, in columns in the demo, numbered in an alert
 TOP_LINE = {
     "inline": "{rank:>3}  {name}（{category}）  {total:.2f}  {grade}",
@@ -41,6 +46,7 @@ class ScoreResult:
 
     results: Results
     sheets: dict[str, pd.DataFrame]
+    review: Review | None = None
 
     @property
     def ranking(self) -> pd.DataFrame:
@@ -59,8 +65,9 @@ class ScoreResult:
                 for r in self.top(n).itertuples(index=False)]
 
 
-def result_sheets(scheme: Scheme, r: Results) -> dict[str, pd.DataFrame]:
-    """The Chinese result sheets, from the core's frames."""
+def result_sheets(scheme: Scheme, r: Results, rv: Review | None = None) -> dict[str, pd.DataFrame]:
+    """The Chinese result sheets, from the core's frames (and, with a review, its appeals and last year's)."""
+    rv = rv or Review(r, r, decimals=scheme.settings.decimals)
     u = r.units
     D = scheme.settings.decimals  # published scores: rounded half up to 设置's 小数位数
     periods = [c.split(":", 1)[1] for c in u.columns if c.startswith("total:")]
@@ -70,6 +77,8 @@ def result_sheets(scheme: Scheme, r: Results) -> dict[str, pd.DataFrame]:
         **({f"{p}得分": round_series(u[f"total:{p}"], D) for p in periods} if len(periods) > 1 else {}),
         "考评得分": round_series(u["total"], D), "加分": round_series(u["bonus"], D), "总分": round_series(u["final"], D),
         "按分数等次": u["grade_by_score"], "一票否决": u["veto"].map({True: "是", False: None}), "等次": u["grade"],
+        **history_columns(rv, u["unit"]),
+        **({"复核": u["unit"].map(review_marks(rv))} if rv.appeals else {}),
         "优秀比例(%)": u["quota_pct"], "在编人数": u["staff"], "可评优秀人数": u["quota_staff"],
         "结果": result_label(r),
     })
@@ -105,7 +114,8 @@ def result_sheets(scheme: Scheme, r: Results) -> dict[str, pd.DataFrame]:
     dist = dist.reindex(index=[g.name for g in scheme.grades], columns=scheme.categories, fill_value=0)
     dist["合计"] = dist.sum(axis=1)
     sheets[ledger.DISTRIBUTION.name] = dist.reset_index().rename(columns={"grade": "等次"})
-    sheets[ledger.FEEDBACK.name] = feedback_sheet(scheme, r)
+    sheets[ledger.REVIEW.name] = review_sheet(rv)
+    sheets[ledger.FEEDBACK.name] = feedback_sheet(scheme, r, review=rv)
     return sheets
 
 
@@ -121,12 +131,22 @@ def fingerprint(scheme: Scheme) -> str:
     return hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()
 
 
-def _inputs_used(inputs: Inputs) -> dict:
+def _inputs_used(inputs: Inputs, appeals: list[Appeal]) -> dict:
     """The office's own inputs as this run used them (the marks are in the record already)."""
     def rows(frame: pd.DataFrame) -> list[dict]:
         return [{k: storable(v) for k, v in r.items()} for r in frame.to_dict("records")]
 
-    return {"office": rows(inputs.office), "bonus": rows(inputs.bonus), "vetoes": sorted(inputs.vetoes)}
+    return {"office": rows(inputs.office), "bonus": rows(inputs.bonus), "vetoes": sorted(inputs.vetoes),
+            "appeals": [{k: storable(v) for k, v in vars(a).items()} for a in appeals]}
+
+
+def _keep_adjustments(record: Record, score_run: int, rv: Review) -> None:
+    """Every upheld appeal the run applied, with its before and after and the review's reason, reviewer and date."""
+    for a in rv.appeals:
+        adj = rv.adjustment(a)
+        if adj is not None:
+            record.add_adjustment(score_run, a.unit, a.period, a.target, adj["before"], adj["after"], a.why, a.who,
+                                  a.decided.isoformat() if a.decided else "")
 
 
 def score(book: OfficeBook, write: bool = True) -> ScoreResult:
@@ -135,19 +155,24 @@ def score(book: OfficeBook, write: bool = True) -> ScoreResult:
     if write:
         book.ensure_writable()
     scheme = load_scheme(book)
+    appeals = read_appeals(book, scheme)  # a row that cannot be used refuses the run before anything is written
     if not record_path(book, scheme).exists():
-        require_marks(read_inputs(book, scheme, pd.DataFrame(columns=MARK_FIELDS)))
+        require_marks(read_inputs(book, scheme, pd.DataFrame(columns=MARK_FIELDS), appeals))
     with Record.for_book(book, scheme) as record:
         with record.transaction("score") if write else nullcontext():
             if write:
                 sync_decisions(record, office_decisions(book))
-            inputs = read_inputs(book, scheme, record.current_marks()[MARK_FIELDS])
+            inputs = read_inputs(book, scheme, record.current_marks()[MARK_FIELDS], appeals)
             require_marks(inputs)
-            results = scoring.score(scheme, inputs)
-            sheets = result_sheets(scheme, results)
+            rv = review(scheme, inputs, appeals, previous_results(book, scheme, record))
+            results = rv.after
+            sheets = result_sheets(scheme, results, rv)
+            if not appeals and ledger.REVIEW.name not in book.sheet_names():
+                del sheets[ledger.REVIEW.name]  # nobody appealed: no empty sheet (an old one is emptied instead)
             if write:
-                record.add_score_run(fingerprint(scheme), list(results.periods), results.interim,
-                                     _inputs_used(inputs), results.units)
+                run = record.add_score_run(fingerprint(scheme), list(results.periods), results.interim,
+                                           _inputs_used(inputs, appeals), results.units)
+                _keep_adjustments(record, run, rv)
                 book.write_sheets(sheets, charts={ledger.DISTRIBUTION.name: ChartSpec("各类别等次分布", "单位数",
                                                                                        skip=("合计",))})
-    return ScoreResult(results, sheets)
+    return ScoreResult(results, sheets, rv)

@@ -4,6 +4,11 @@ Every number is traceable: an indicator score comes from one mark (clamped, forf
 a component is an aggregate of indicator scores or of grades/ranks, the total is the weighted sum of the
 components on the scheme's base, then bonus, grade, veto, ranks and the staff quota follow the office's
 tables. DOMAIN.md's rules, configured by the office workbook, nothing baked in.
+
+An upheld appeal (申诉, 复核结论 调整) is an input like any other: `Inputs.appeals` names a unit, a period and a
+target (an indicator code or a component name) and the score the review decided, which replaces that indicator's
+score (clamped to 0..分值) or that component's 0-100 score; `Results.adjustments` reports each one applied with
+its score before and after.
 """
 from __future__ import annotations
 
@@ -33,12 +38,20 @@ class Inputs:
     office: unit, period, component, score                        (0-100, components scored by the office)
     bonus:  unit, kind, points                                    (approved bonus points per claim)
     vetoes: unit codes whose grade is lowered one level (一票否决)
+    appeals: unit, period, target, score                          (upheld appeals: the score the review decided for an
+                                                                   indicator code or a component name)
     """
 
     marks: pd.DataFrame
     office: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["unit", "period", "component", "score"]))
     bonus: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["unit", "kind", "points"]))
     vetoes: frozenset[str] = frozenset()
+    appeals: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(APPEAL_FIELDS)))
+
+
+APPEAL_FIELDS = ("unit", "period", "target", "score")
+ADJUSTMENT_FIELDS = ("unit", "period", "target", "level", "before", "after")
+INDICATOR, COMPONENT = "indicator", "component"  # what an adjustment replaced (its `level`)
 
 
 @dataclass
@@ -48,6 +61,8 @@ class Results:
     units: pd.DataFrame  # one row per unit: totals, bonus, final, grade, veto, ranks, quota
     periods: tuple[str, ...] = ()  # the periods held and scored, in the scheme's order
     interim: bool = False  # scored before the year's last period: an interim result (阶段性结果)
+    #: the upheld appeals applied: unit, period, target, level (indicator/component), before, after
+    adjustments: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(ADJUSTMENT_FIELDS)))
 
 
 def _clamp(values: pd.Series, upper: pd.Series) -> pd.Series:
@@ -153,6 +168,34 @@ def grade_of(total: float, scheme: Scheme) -> int:
     return len(scheme.grades) - 1
 
 
+def _appeals_on(appeals: pd.DataFrame, targets: pd.Series, period: str) -> pd.DataFrame:
+    """The upheld appeals of `period` whose target is among `targets`, with a numeric score."""
+    a = appeals[(appeals["period"] == period) & appeals["target"].isin(targets)]
+    return a.assign(score=pd.to_numeric(a["score"], errors="coerce")).dropna(subset=["score"])
+
+
+def _adjust(frame: pd.DataFrame, key: str, appeals: pd.DataFrame, period: str, level: str, upper: pd.Series
+            ) -> list[tuple]:
+    """Replace frame's `score` where an upheld appeal of `period` names the row's (unit, key); clamp to 0..upper.
+    Changes `frame` in place; returns the adjustments (unit, period, target, level, before, after)."""
+    a = _appeals_on(appeals, frame[key], period)
+    if a.empty:
+        return []
+    rows = pd.MultiIndex.from_frame(frame[["unit", key]]).get_indexer(pd.MultiIndex.from_frame(a[["unit", "target"]]))
+    out = []
+    for pos, value in zip(rows, a["score"]):
+        if pos < 0:
+            continue
+        label = frame.index[pos]
+        before = float(frame.at[label, "score"])
+        after = float(min(max(value, 0.0), upper.at[label]))
+        frame.at[label, "score"] = after
+        if "has_data" in frame.columns:  # a component the review scored counts as scored
+            frame.at[label, "has_data"] = True
+        out.append((frame.at[label, "unit"], period, frame.at[label, key], level, before, after))
+    return out
+
+
 def _scored_marks(marks: pd.DataFrame) -> pd.DataFrame:
     """Only the marks scoring reads, with period/source/item as categoricals: every later filter on them is a
     comparison of small integer codes instead of a Python string comparison per row (most of the time on a
@@ -216,11 +259,18 @@ def score(scheme: Scheme, inputs: Inputs) -> Results:
     periods = [p for p in scheme.periods if p.name in started] or [scheme.period()]
     marks = _scored_marks(inputs.marks)
     inputs = replace(inputs, marks=marks)
-    inds, comps = [], []
+    inds, comps, adjusted = [], [], []
     for p in periods:
         ind = indicator_scores(scheme, marks, p.name, s.missing_score)
+        adjusted += _adjust(ind, "indicator", inputs.appeals, p.name, INDICATOR, ind["max"])
+        ind["lost"] = ind["max"] - ind["score"]
         inds.append(ind)
-        comps.append(component_scores(scheme, inputs, p.name, ind))
+        comp = component_scores(scheme, inputs, p.name, ind)
+        changed = _adjust(comp, "component", inputs.appeals, p.name, COMPONENT, pd.Series(100.0, index=comp.index))
+        if changed:
+            comp["points"] = comp["score"] * comp["weight"] / 100 * s.base / 100
+        adjusted += changed
+        comps.append(comp)
     indicators = pd.concat(inds, ignore_index=True)
     components = _mean_across_periods(scheme, pd.concat(comps, ignore_index=True))
 
@@ -262,4 +312,5 @@ def score(scheme: Scheme, inputs: Inputs) -> Results:
     units["quota_staff"] = [int(math.floor(st * q / 100 + 1e-9)) if st is not None and not pd.isna(st) else None
                             for st, q in zip(units["staff"], units["quota_pct"])]
     return Results(indicators, components, units.sort_values(["rank", "unit"]).reset_index(drop=True),
-                   tuple(p.name for p in periods), is_interim(scheme, periods))
+                   tuple(p.name for p in periods), is_interim(scheme, periods),
+                   pd.DataFrame(adjusted, columns=list(ADJUSTMENT_FIELDS)))

@@ -3,7 +3,8 @@
 `feedback(book)` scores the cycle from the office workbook as `score` does (without writing it) and writes, in
 <output folder>/<year><period>/反馈, one read-only, print-ready workbook per unit: its rank, grade and total,
 its components and dimensions against its category's average and best (with a bar and a radar chart), every
-point it lost with the evaluator's reason, and a narrative from templates/feedback/narrative.txt.j2.
+point it lost with the evaluator's reason, and a narrative from templates/feedback/narrative.txt.j2, which also
+states the outcome of the unit's appeals and its trend against last year (xlplugin.review).
 
 The package's parts: `analysis` (pure: the numbers and words, and the 反馈 sheet `score` writes into the office
 workbook), `report` (the XlsxWriter workbook) and `charts` (its two charts). This module only runs them.
@@ -13,10 +14,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import ledger, scoring
-from ..inputs import read_inputs, require_marks
+from .. import ledger
+from ..inputs import previous_results, read_appeals, read_inputs, require_marks
 from ..ledger import Progress
 from ..officebook import OfficeBook
+from ..review import Review, review
 from ..scheme import Scheme, load_scheme
 from ..scoring import Results
 from .analysis import analyse
@@ -26,11 +28,12 @@ __all__ = ["FeedbackResult", "feedback", "file_name", "write_feedback"]
 
 
 def write_feedback(book: OfficeBook, scheme: Scheme, results: Results, folder: Path | None = None,
-                   period: str | None = None, progress: Progress | None = None) -> list[Path]:
+                   period: str | None = None, progress: Progress | None = None,
+                   rv: Review | None = None) -> list[Path]:
     """One feedback workbook per unit in `folder` (default <output folder>/<year><period>/反馈); their paths."""
     p = scheme.period(period)
     folder = Path(folder) if folder is not None else ledger.feedback_folder(book, scheme, p)
-    a = analyse(scheme, results)
+    a = analyse(scheme, results, review=rv)
     codes = list(a.units.sort_values("rank").index)
     paths = []
     for code in codes:
@@ -54,9 +57,10 @@ class FeedbackResult:
 def feedback(book: OfficeBook, period: str | None = None, progress: Progress | None = None) -> FeedbackResult:
     """Score from the office workbook as `score` does (without writing it) and write every unit's feedback."""
     scheme = load_scheme(book)
-    inputs = read_inputs(book, scheme)
+    appeals = read_appeals(book, scheme)
+    inputs = read_inputs(book, scheme, appeals=appeals)
     require_marks(inputs)
-    results = scoring.score(scheme, inputs)
+    rv = review(scheme, inputs, appeals, previous_results(book, scheme))
     p = scheme.period(period)
     folder = ledger.feedback_folder(book, scheme, p)
-    return FeedbackResult(folder, write_feedback(book, scheme, results, folder, p.name, progress))
+    return FeedbackResult(folder, write_feedback(book, scheme, rv.after, folder, p.name, progress, rv))

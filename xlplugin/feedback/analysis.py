@@ -8,6 +8,10 @@ text from templates/feedback/narrative.txt.j2 (which the office may edit); `feed
 反馈 sheet (one block of rows per unit), which `score` writes. No file is written here; the unit's workbook is
 xlplugin.feedback.report's.
 
+With a review (xlplugin.review), the narrative and the 反馈 sheet also state the outcome of each of the unit's
+appeals (maintained or adjusted, from what to what, and the effect on total, grade and rank) and its trend against
+last year's result.
+
 Where several periods were scored, a component's score is the period-weighted mean (the weights scoring used,
 `scoring.period_weights`), so the components' points still add up to the total; lost points are per period.
 """
@@ -21,8 +25,9 @@ from types import SimpleNamespace
 import pandas as pd
 
 from .. import ledger
+from ..review import Review, effect, outcome, trend
 from ..scheme import Period, Scheme, Unit
-from ..scoring import FALLBACK_ZERO, Results, period_weights
+from ..scoring import FALLBACK_ZERO, INDICATOR, Results, period_weights
 from ..templating import render_lines
 
 TEMPLATE = "feedback/narrative.txt.j2"
@@ -45,6 +50,7 @@ class Analysis:
     #                     falsified
     periods: list[str]  # the periods scored, in the scheme's order
     focus: str  # the period the narrative and the report's lost points speak of (the feedback's, else the last)
+    review: Review | None = None  # the appeals and last year's results, where there are any
 
     @cached_property
     def by_unit(self) -> dict[str, dict[str, list[SimpleNamespace]]]:
@@ -63,7 +69,7 @@ class Analysis:
         return self.units.to_dict("index")
 
 
-def analyse(scheme: Scheme, results: Results, focus: str | None = None) -> Analysis:
+def analyse(scheme: Scheme, results: Results, focus: str | None = None, review: Review | None = None) -> Analysis:
     units = results.units.set_index("unit")
     category = units["category"]
     units = units.assign(category_size=category.map(category.value_counts()),
@@ -116,7 +122,7 @@ def analyse(scheme: Scheme, results: Results, focus: str | None = None) -> Analy
     lost = lost.sort_values(["unit", "period_order", "lost", "indicator"], ascending=[True, True, False, True])
     lost = lost[["unit", "period", "indicator", "name", "dimension", "level", "evaluator", "max", "score", "lost",
                  "reason", "falsified"]].reset_index(drop=True)
-    return Analysis(scheme, units, comp, dims, lost, periods, focus if focus in periods else periods[-1])
+    return Analysis(scheme, units, comp, dims, lost, periods, focus if focus in periods else periods[-1], review)
 
 
 def _reason(reason, evaluator_score, self_score, falsified: bool, missing_rule: str) -> str:
@@ -192,6 +198,42 @@ def two_places(x: float) -> str:
     return f"{x:.2f}"
 
 
+def appeal_lines(a: Analysis, code: str) -> tuple[list[dict], dict | None]:
+    """The unit's appeals as the narrative tells them (target, claim, decision, score before/after, reason) and
+    the effect of the upheld ones on its total, grade and rank (None where nothing changed)."""
+    rv = a.review
+    if rv is None:
+        return [], None
+    out = []
+    for ap in (x for x in rv.appeals if x.unit == code):
+        o = outcome(rv, ap)
+        shown = points_text if ap.level == INDICATOR else two_places
+        out.append({"period": ap.period, "target": ap.target_name if ap.level == INDICATOR else ap.target,
+                    "code": ap.target if ap.level == INDICATOR else "", "kind": "指标" if ap.level == INDICATOR
+                    else "组成部分", "claim": ap.claim.rstrip("。；;. "), "status": o["status"], "applied": o["applied"],
+                    "before": shown(o["before"]) if o["before"] is not None else "",
+                    "after": shown(o["after"]) if o["after"] is not None else "",
+                    "why": ap.why.rstrip("。；;. "), "who": ap.who})
+    e = effect(rv, code) if out else None
+    if e is not None:
+        e = {**e, "total_before": two_places(e["total_before"]), "total_after": two_places(e["total_after"])}
+    return out, e
+
+
+def trend_line(a: Analysis, code: str) -> dict | None:
+    """The unit's result against last year's, formatted (None without a last year)."""
+    t = trend(a.review, code) if a.review is not None else None
+    if t is None:
+        return None
+    return {**t, "last_total": two_places(t["last_total"]), "total": two_places(t["total"]),
+            "change_text": two_places(abs(t["change"])), "direction": _direction(t["change"]),
+            "rank_text": abs(t["rank_change"])}
+
+
+def _direction(change: float) -> str:
+    return "提高" if change >= EPS else ("下降" if change <= -EPS else "持平")
+
+
 def narrative_context(a: Analysis, fb: UnitFeedback, period: Period) -> dict:
     s = a.scheme.settings
     r = fb.row
@@ -213,6 +255,7 @@ def narrative_context(a: Analysis, fb: UnitFeedback, period: Period) -> dict:
     strengths = [item(c) for c in ordered if c.diff >= EPS][:MAX_LISTED]
     weaknesses = [item(c) for c in ordered[::-1] if c.diff <= -EPS][:MAX_LISTED]
     lost = fb.focus_lost
+    appeals, appeal_effect = appeal_lines(a, fb.unit.code)
     return {
         "unit": fb.unit, "s": s, "period": period.name, "scheme": a.scheme,
         "total": two_places(r["final"]), "score": two_places(r["total"]), "bonus": two_places(r["bonus"]),
@@ -229,6 +272,7 @@ def narrative_context(a: Analysis, fb: UnitFeedback, period: Period) -> dict:
         "lost_period": fb.focus if fb.multi_period else "",
         "lost_count": len(lost), "lost_total": points_text(sum(i.lost for i in lost)),
         "falsified": list(dict.fromkeys(i.name for i in lost if i.falsified)),
+        "appeals": appeals, "appeal_effect": appeal_effect, "trend": trend_line(a, fb.unit.code),
     }
 
 
@@ -256,9 +300,10 @@ def narrative(a: Analysis, fb: UnitFeedback, period: Period) -> list[str]:
 # ===================================================================================== the 反馈 sheet
 
 
-def feedback_sheet(scheme: Scheme, results: Results, analysis: Analysis | None = None) -> pd.DataFrame:
+def feedback_sheet(scheme: Scheme, results: Results, analysis: Analysis | None = None,
+                   review: Review | None = None) -> pd.DataFrame:
     """The office's overview: a block of rows per unit (in ranking order), readable when filtered by unit."""
-    a = analysis or analyse(scheme, results)
+    a = analysis or analyse(scheme, results, review=review)
     n_units = len(a.units)
     rows = []
     for code in a.units.sort_values(["rank"]).index:
@@ -275,6 +320,16 @@ def feedback_sheet(scheme: Scheme, results: Results, analysis: Analysis | None =
         add("等次", f"{r['grade']}{veto}")
         add("总分", f"{two_places(r['final'])}（考评得分 {two_places(r['total'])}，加分 {two_places(r['bonus'])}；同类平均 "
                    f"{two_places(r['category_average'])}）", round(float(r["final"]), 4))
+        t = trend_line(a, code)
+        if t is not None:
+            add("上年对比", f"上年总分 {t['last_total']}（{t['last_grade']}，第 {t['last_rank']} 名），本年 {t['total']}"
+                        f"（{t['grade']}，第 {t['rank']} 名）；总分{_change(t)}，名次{_rank_change(t)}", t["change"])
+        appeals, e = appeal_lines(a, code)
+        for ap in appeals:
+            add("申诉复核", f"{ap['period']}·{ap['kind']}“{ap['target']}”：{_outcome_text(ap)}")
+        if e is not None:
+            add("复核影响", f"总分 {e['total_before']}→{e['total_after']}，等次 {e['grade_before']}→{e['grade_after']}，"
+                        f"排名 第 {e['rank_before']} 名→第 {e['rank_after']} 名")
         ordered = fb.ordered_by_diff
         if len(ordered) >= 2:
             for item, c in (("最强项目", ordered[0]), ("最弱项目", ordered[-1])):
@@ -293,6 +348,26 @@ def feedback_sheet(scheme: Scheme, results: Results, analysis: Analysis | None =
             add("失分", f"{where}{i.indicator} {i.name}：得 {points_text(i.score)} / {points_text(i.max)}，"
                        f"失 {points_text(i.lost)} 分。原因：{i.reason}（{i.evaluator}）", round(float(i.lost), 4))
     return pd.DataFrame(rows, columns=list(ledger.FEEDBACK.columns))
+
+
+def _change(t: dict) -> str:
+    return "与上年持平" if t["direction"] == "持平" else f"{t['direction']} {t['change_text']} 分"
+
+
+def _rank_change(t: dict) -> str:
+    n = t["rank_change"]
+    return "不变" if n == 0 else (f"上升 {n} 位" if n > 0 else f"下降 {-n} 位")
+
+
+def _outcome_text(ap: dict) -> str:
+    why = f"（{ap['why']}）" if ap["why"] else ""
+    if ap["status"] == ledger.UPHELD and ap["applied"]:
+        return f"经复核调整，得分由 {ap['before']} 调整为 {ap['after']}{why}"
+    if ap["status"] == ledger.UPHELD:
+        return f"经复核调整为 {ap['after']}，该考评期计分时计入{why}"
+    if ap["status"] == ledger.MAINTAINED:
+        return f"经复核维持原评估结果{why}"
+    return "正在复核"
 
 
 def is_missing(v) -> bool:

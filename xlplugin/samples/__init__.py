@@ -55,7 +55,7 @@ def sample_frames(sample: str) -> dict[str, pd.DataFrame]:
 
 
 def office_input_frames(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
-    """The office's own input sheets for scoring, empty: 绩效办评分, 加分审定, 一票否决."""
+    """The office's own input sheets for scoring, empty: 绩效办评分, 加分审定, 一票否决, 申诉."""
     units, periods = frames[ledger.UNITS.name], frames[ledger.PERIODS.name]
     comps = frames[ledger.COMPONENTS.name]
     direct = list(comps.loc[comps["计分方式"] == "直接评分", "组成部分"])
@@ -64,6 +64,7 @@ def office_input_frames(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFra
         ledger.OFFICE_SCORES.name: pd.DataFrame(rows, columns=[*ledger.OFFICE_SCORES.columns, *direct]),
         ledger.BONUS.name: pd.DataFrame(columns=list(ledger.BONUS.columns)),
         ledger.VETO.name: pd.DataFrame(columns=list(ledger.VETO.columns)),
+        ledger.APPEALS.name: pd.DataFrame(columns=list(ledger.APPEALS.columns)),
     }
 
 
@@ -74,4 +75,5 @@ DROPDOWNS: dict[tuple[str, str], tuple[str, ...]] = {
     (ledger.COMPONENTS.name, "指标类型"): (*INDICATOR_KINDS, "全部"),
     (ledger.COMPONENTS.name, "计分方式"): METHODS,
     (ledger.PERIODS.name, "阶段"): STAGES,
+    (ledger.APPEALS.name, "复核结论"): (ledger.MAINTAINED, ledger.UPHELD),
 }
