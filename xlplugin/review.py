@@ -51,7 +51,6 @@ class Appeal:
 
 def parse_appeals(frame: pd.DataFrame, scheme: Scheme) -> tuple[list[Appeal], list[Problem]]:
     """The appeals of the 申诉 sheet (its index is the Excel row) and the problems of the rows that cannot be used."""
-    sheet = ledger.APPEALS.name
     problems: list[Problem] = []
     units = scheme.unit_by_code
     periods = [p.name for p in scheme.periods]
