@@ -22,7 +22,7 @@ from .mail import send
 from .officebook import FileOfficeBook
 from .scheme import load_scheme
 from .score import WRITTEN, score
-from .simulate import simulate_office, simulate_returns
+from .simulate import simulate_appeal, simulate_office, simulate_returns
 
 OFFICE_NAME = "考评台账.xlsx"
 
@@ -42,7 +42,7 @@ def run_demo(folder: Path, say=print) -> dict:
     folder.mkdir(parents=True, exist_ok=True)
     office = folder / OFFICE_NAME
     started = time.perf_counter()
-    steps = 1 + 3 * len(load_scheme(FileOfficeBook(init(office, "city", overwrite=True))).periods) + 3
+    steps = 1 + 3 * len(load_scheme(FileOfficeBook(init(office, "city", overwrite=True))).periods) + 4
     step = iter(range(1, steps + 1))
 
     def head(text: str) -> None:
@@ -93,6 +93,15 @@ def run_demo(folder: Path, say=print) -> dict:
         for line in scored.top_lines(10 if last else 3, layout="columns"):
             say(f"　　{line}")
         out[period.name] = {"forms": result.paths, "collected": collected, "scored": scored}
+
+    head("申诉与复核：一个单位提出申诉，绩效办复核后调整，重新计分")
+    for note in simulate_appeal(book, scheme, scored.ranking, scheme.periods[-1].name):
+        say(f"　　· {note}")
+    reviewed = score(book)
+    review = FileOfficeBook(office).read_sheet(ledger.REVIEW.name)
+    for row in review.to_dict("records"):
+        say(f"　　复核记录：{row['单位名称']} {row['影响']}")
+    out["reviewed"] = reviewed
 
     head("生成各单位绩效反馈表")
     fed = feedback(book)

@@ -252,3 +252,21 @@ def simulate_office(book, scheme: Scheme, rng: random.Random, periods: list[str]
     return [f"录入绩效办直接评分：{'、'.join(direct)}（{int(held.sum())} 行）",
             f"审定加分申报 {len(claims)} 项，其中同意 {int(approved.sum())} 项",
             f"{unit.name}：一票否决（{veto.iloc[0]['事由']}），等次降一级"]
+
+
+def simulate_appeal(book, scheme: Scheme, ranking: pd.DataFrame, period: str) -> list[str]:
+    """Play a unit that appeals and the office that upholds it: the unit closest below a grade boundary claims
+    its 基础工作 was under-scored; on review the office raises that component to 95. Returns what was done."""
+    components = [c for c in scheme.components if c.method == "直接评分"]
+    if not components or not len(ranking):
+        return []
+    bounds = sorted(g.lower for g in scheme.grades if g.lower > 0)
+    gap = [(min((b - t for b in bounds if b > t), default=float("inf")), code, name)
+           for code, name, t in zip(ranking["单位代码"], ranking["单位名称"], ranking["总分"])]
+    _, code, name = min(gap)
+    target = components[0].name
+    when = scheme.settings.year + 1
+    row = [code, name, period, target, "本单位基础工作台账齐全，评分未计入补报材料。", f"{when}-01-25", ledger.UPHELD, 95,
+           "经复核，补报材料属实，基础工作评估调整为 95 分。", "市绩效办复核组", f"{when}-02-03"]
+    book.write_sheets({ledger.APPEALS.name: pd.DataFrame([row], columns=list(ledger.APPEALS.columns))})
+    return [f"{name}（{code}）对“{target}”提出申诉，经复核调整为 95 分"]
