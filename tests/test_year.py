@@ -148,3 +148,13 @@ def test_recollecting_a_period_replaces_only_that_period(province, capsys, tmp_p
     with Record.for_book(FileOfficeBook(province), scheme) as record:
         verdicts = dict(record.db.execute("SELECT file, verdict FROM receipts WHERE period='半年'").fetchall())
     assert verdicts[first.name] == "被替代" and verdicts[corrected.name] == "已收到"
+
+
+def test_interim_feedback_says_so(province, capsys):
+    """Feedback written before 年终 is labelled 阶段性结果 with the periods it covers."""
+    hold(province, "半年", capsys)
+    run(capsys, "score", str(province))
+    run(capsys, "feedback", str(province), "--period", "半年")
+    report = next((province.parent / "输出" / "2026半年" / "反馈").glob(f"*_{CITY}_*.xlsx"))
+    ws = openpyxl.load_workbook(report)["绩效反馈"]
+    assert "阶段性结果" in ws["A1"].value and "覆盖：半年" in ws["A2"].value

@@ -76,7 +76,10 @@ class _Report:
                                                   "strings_to_numbers": False, "in_memory": True,
                                                   "default_format_properties": dict(DEFAULT_FONT),
                                                   "default_row_height": 17})  # Arial 10's row: 12.75 pt
-        self.title = f"{s.year}年度{'' if period.name == '年终' else period.name}绩效考评结果反馈"
+        # scored before the year's last period: an interim result, labelled as such on every page
+        self.interim = a.scheme.periods[-1].name not in a.periods
+        self.title = (f"{s.year}年度{'' if period.name == '年终' else period.name}绩效考评结果反馈"
+                      + ("（阶段性结果）" if self.interim else ""))
         self.wb.set_properties({"title": f"{fb.unit.name} {self.title}", "author": s.office, "company": s.office,
                                 "comments": "由 xlplugin 生成；考评结果以绩效办公布的为准。"})
         self.wb.read_only_recommended()
@@ -191,6 +194,8 @@ class _Report:
         self._merge(ws, 0, 0, 0, last, self.title, "title")
         self.height(ws, 0, 36)
         period = f"　　考评期：{self.period.name}" if self.period.name != "年终" or len(a.periods) > 1 else ""
+        if self.interim:
+            period += f"　　阶段性结果，覆盖：{'、'.join(a.periods)}"
         self._merge(ws, 1, 0, 1, last, f"被考评单位：{fb.unit.name}（{fb.unit.code}）　　类别：{fb.unit.category}"
                                        f"{period}　　反馈日期：{date.today():%Y年%m月%d日}", "subtitle")
         self.height(ws, 1, 20)
