@@ -12,6 +12,7 @@ from .forms import KINDS, SPECS, Recipient
 from .forms.evaluator import SelfReports
 from .ledger import Progress
 from .officebook import OfficeBook
+from .record import Record, record_path
 from .scheme import Period, Scheme, load_scheme
 
 
@@ -60,17 +61,16 @@ def _write_job(job: Job) -> Path:
     return KINDS[job.kind].write(scheme, period, job.recipient, job.path)
 
 
-def self_reports(book: OfficeBook, period: Period) -> SelfReports:
-    """The units' actual values, self scores and explanations from the collected marks (汇总数据), if any."""
-    
-
-    if ledger.MARKS.name not in book.sheet_names():
+def self_reports(book: OfficeBook, scheme: Scheme, period: Period) -> SelfReports:
+    """The units' actual values, self scores and explanations of `period`, from the year's record (once collected)."""
+    if not record_path(book, scheme).exists():
         return {}
-    marks = book.read_sheet(ledger.MARKS.name)
+    with Record.for_book(book, scheme) as record:
+        marks = record.current_marks([period.name])
     items = {"实际完成值": "actual", "自评得分": "self_score", "情况说明": "explanation"}
-    marks = marks[(marks["来源"] == "自评") & (marks["考评期"] == period.name) & marks["项目"].isin(list(items))]
+    marks = marks[(marks["source"] == "自评") & marks["item"].isin(list(items))]
     out: SelfReports = {}
-    for unit, indicator, item, value in marks[["单位代码", "指标代码", "项目", "值"]].itertuples(index=False):
+    for unit, indicator, item, value in marks[["unit", "indicator", "item", "value"]].itertuples(index=False):
         out.setdefault((unit, indicator), {})[items[item]] = value
     return out
 
@@ -103,6 +103,6 @@ def generate(book: OfficeBook, period: str | None = None, kinds: list[str] | Non
     p = scheme.period(period)
     folder = ledger.forms_folder(book, scheme, p)
     jobs = plan(scheme, p, folder, kinds)
-    reports = self_reports(book, p) if any(j.kind == "evaluator" for j in jobs) else None
+    reports = self_reports(book, scheme, p) if any(j.kind == "evaluator" for j in jobs) else None
     paths = write_forms(scheme, p, jobs, progress, workers, reports)
     return GenerateResult(folder, paths, Counter(j.kind for j in jobs))

@@ -78,9 +78,15 @@ STATUS = Sheet("提交情况", ("表格类型", "接收方代码", "接收方名
                "collect")
 ACCEPT = "接受"
 ISSUES = Sheet("校验问题", ("文件", "工作表", "单元格", "问题", "处理建议", "级别"), "collect")
-#: the marks, one row per cell read (see xlplugin.marks for the table behind it)
-MARKS = Sheet("汇总数据", ("单位代码", "单位名称", "考评期", "来源", "指标代码", "评价者", "项目", "值", "文件", "工作表", "单元格"),
-              "collect")
+#: the marks as collect reads them, one row per cell, with provenance (the record keeps them; export writes them)
+MARK_COLUMNS = ("单位代码", "单位名称", "考评期", "来源", "指标代码", "评价者", "项目", "值", "文件", "工作表", "单元格")
+#: what each indicator row of the marks view shows: the unit's own items, then its evaluating department's
+SELF_ITEMS = ("实际完成值", "自评得分", "情况说明", "佐证材料")
+EVALUATOR_ITEMS = ("考评得分", "扣分原因", "弄虚作假")
+#: 汇总数据: the current period's marks as a view a person can use — one row per unit × indicator with a column per
+#: item, then one row per other item (report fields, bonus claims, rater grades, leader ranks) in 评价者/项目/值
+MARKS = Sheet("汇总数据", ("单位代码", "单位名称", "考评期", "指标代码", *SELF_ITEMS, "考评部门", *EVALUATOR_ITEMS,
+                       "评价者", "项目", "值"), "collect")
 RANKING = Sheet("总排名", (), "score")
 DETAIL = Sheet("得分明细", (), "score")
 INDICATOR_SCORES = Sheet("指标得分", ("单位代码", "考评期", "指标代码", "类型", "分值", "自评得分", "考评得分", "弄虚作假",

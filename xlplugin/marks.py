@@ -2,7 +2,8 @@
 score, a rater's grade, a leader's rank, an explanation — with where it came from (file, sheet, cell).
 
 Forms are read into `Marks` (columns per file, cheap to send from a worker process); `marks_table` turns the
-files' marks into the long table that collect writes as 汇总数据 (columns: ledger.MARKS) and scoring reads.
+files' marks into the long table (ledger.MARK_COLUMNS: one row per cell, with provenance) that the record keeps,
+and `marks_view` lays that out as 汇总数据 (ledger.MARKS): a row per unit × indicator, a column per item.
 """
 from __future__ import annotations
 
@@ -67,8 +68,8 @@ class Marks:
 
 
 def marks_table(files: list[Marks], unit_names: dict[str, str]) -> pd.DataFrame:
-    """The marks of every file as one long table (ledger.MARKS columns), built column by column."""
-    columns = list(ledger.MARKS.columns)
+    """The marks of every file as one long table (ledger.MARK_COLUMNS), built column by column."""
+    columns = list(ledger.MARK_COLUMNS)
     unit, name, period, source, indicator, rater, item, value, file, sheet, cell = ([] for _ in columns)
     for m in files:
         n = len(m)
@@ -89,3 +90,27 @@ def marks_table(files: list[Marks], unit_names: dict[str, str]) -> pd.DataFrame:
         return pd.DataFrame([], columns=columns)
     data = (unit, name, period, source, indicator, rater, item, value, file, sheet, cell)
     return pd.DataFrame(dict(zip(columns, data)), columns=columns)
+
+
+WIDE_ITEMS = ledger.SELF_ITEMS + ledger.EVALUATOR_ITEMS
+
+
+def marks_view(long: pd.DataFrame) -> pd.DataFrame:
+    """汇总数据: one row per unit × indicator with the unit's and its evaluating department's items as columns, then
+    every other mark (report fields, bonus claims, rater grades, leader ranks) as 评价者 / 项目 / 值 rows."""
+    columns = list(ledger.MARKS.columns)
+    if not len(long):
+        return pd.DataFrame(columns=columns)
+    keys = ["单位代码", "单位名称", "考评期", "指标代码"]
+    wide_rows = long["项目"].isin(WIDE_ITEMS) & long["指标代码"].notna()
+    ind = long[wide_rows]
+    order = ind[keys].drop_duplicates()
+    values = ind.groupby(keys + ["项目"], sort=False, dropna=False)["值"].first().unstack("项目")
+    evaluator = ind[ind["来源"] == "考评部门"].groupby(keys, sort=False, dropna=False)["评价者"].first()
+    wide = order.join(values, on=keys).join(evaluator.rename("考评部门"), on=keys)
+    other = long[~wide_rows][keys + ["评价者", "项目", "值"]]
+    view = pd.concat([wide, other], ignore_index=True)
+    for c in columns:
+        if c not in view.columns:
+            view[c] = None
+    return view[columns].astype(object).where(view[columns].notna(), None)
