@@ -14,7 +14,7 @@ from .addin.install import NoExcel
 from .check import check
 from .collect import collect
 from .demo import run_demo
-from .errors import user_message
+from .errors import unexpected_message, user_message
 from .export import export
 from .feedback import feedback
 from .generate import generate
@@ -26,10 +26,52 @@ from .officebook import FileOfficeBook
 from .score import WRITTEN, score
 
 
+#: argparse's error messages (English, from argparse's source) and what the user reads instead
+_ARGPARSE_ERRORS = (
+    (r"the following arguments are required: (.*)", "缺少必需的参数：{0}"),
+    (r"argument (.+?): invalid choice: (.*?) \(choose from (.*)\)", "{0} 的值 {1} 无效，可选：{2}"),
+    (r"argument (.+?): invalid (int|float) value: (.*)", "{0} 的值 {2} 无效，应为数字"),
+    (r"argument (.+?): invalid (\w+) value: (.*)", "{0} 的值 {2} 无效"),
+    (r"argument (.+?): expected one argument", "{0} 后面缺少一个值"),
+    (r"argument (.+?): expected at least one argument", "{0} 后面至少需要一个值"),
+    (r"argument (.+?): expected at most one argument", "{0} 后面至多只能有一个值"),
+    (r"argument (.+?): expected (\d+) arguments?", "{0} 后面需要 {1} 个值"),
+    (r"argument (.+?): ignored explicit argument (.*)", "{0} 不接受值 {1}"),
+    (r"argument (.+?): not allowed with argument (.*)", "{0} 不能与 {1} 同时使用"),
+    (r"unrecognized arguments: (.*)", "无法识别的参数：{0}"),
+    (r"ambiguous option: (.*?) could match (.*)", "选项 {0} 不明确，可能是：{1}"),
+    (r"one of the arguments (.*) is required", "须给出其中一个参数：{0}"),
+)
+
+
+def argparse_message(message: str) -> str:
+    """argparse's English error message in Chinese (argument names and values as typed)."""
+    for pattern, chinese in _ARGPARSE_ERRORS:
+        m = re.fullmatch(pattern, message, re.S)
+        if m:
+            return chinese.format(*m.groups())
+    return message
+
+
+class _Formatter(argparse.HelpFormatter):
+    def add_usage(self, usage, actions, groups, prefix=None):
+        super().add_usage(usage, actions, groups, "用法：" if prefix is None else prefix)
+
+
 class _Parser(argparse.ArgumentParser):
+    """argparse in Chinese: its usage line, section titles and -h; its errors through `argparse_message`."""
+
+    def __init__(self, *args, add_help: bool = True, **kwargs):
+        kwargs.setdefault("formatter_class", _Formatter)
+        super().__init__(*args, add_help=False, **kwargs)
+        self._positionals.title = "位置参数"
+        self._optionals.title = "选项"
+        if add_help:
+            self.add_argument("-h", "--help", action="help", default=argparse.SUPPRESS, help="显示本帮助并退出")
+
     def error(self, message):  # argparse's own messages are English; say it in Chinese
         self.print_usage(sys.stderr)
-        self.exit(2, f"参数错误：{message}\n（运行 xlplugin -h 查看用法）\n")
+        self.exit(2, f"参数错误：{argparse_message(message)}\n（运行 xlplugin -h 查看用法）\n")
 
 
 def _progress(desc: str):
@@ -161,51 +203,51 @@ KIND_CHOICES = {"unit": "被考评单位", "evaluator": "考评部门", "rater":
 
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="xlplugin", description="政府绩效评估：生成、收集、计分与反馈。台账（考评台账.xlsx）是唯一的配置。")
-    p.add_argument("--version", action="version", version=f"xlplugin {__version__}")
+    p.add_argument("--version", action="version", version=f"xlplugin {__version__}", help="显示版本号并退出")
     sub = p.add_subparsers(dest="command", metavar="命令", parser_class=_Parser)
 
     s = sub.add_parser("init", help="创建样例考评台账", description="创建一份样例考评台账（含新生成的签名密钥）。")
-    s.add_argument("path", help="台账文件路径，如 考评台账.xlsx")
+    s.add_argument("path", metavar="台账文件", help="台账文件路径，如 考评台账.xlsx")
     s.add_argument("--sample", choices=("city", "province"), default="city",
                    help="city：市对部门（松原方案）；province：省对市（辽宁千分制）")
     s.add_argument("--force", action="store_true", help="覆盖已存在的文件")
     s.set_defaults(func=cmd_init)
 
     s = sub.add_parser("check", help="校验考评台账", description="只校验考评台账，不生成任何文件。")
-    s.add_argument("office", help="考评台账文件")
+    s.add_argument("office", metavar="台账", help="考评台账文件")
     s.set_defaults(func=cmd_check)
 
     s = sub.add_parser("generate", help="生成各类表格", description="为每个被考评单位、考评部门、评议组和领导生成表格。")
-    s.add_argument("office", help="考评台账文件")
-    s.add_argument("--period", help="考评期（默认取“设置”中的当前考评期）")
+    s.add_argument("office", metavar="台账", help="考评台账文件")
+    s.add_argument("--period", metavar="考评期", help="考评期（默认取“设置”中的当前考评期）")
     s.add_argument("--kind", choices=tuple(KIND_CHOICES), help="只生成一类：" + "，".join(f"{k}={v}" for k, v in KIND_CHOICES.items()))
     s.set_defaults(func=cmd_generate)
 
     s = sub.add_parser("collect", help="收集并校验发回的表格",
                        description="读取提交文件夹中的全部文件，逐一校验，把数据汇总到考评台账（提交情况、校验问题、汇总数据）。")
-    s.add_argument("office", help="考评台账文件")
-    s.add_argument("--from", dest="source", help="提交文件夹（默认取“设置”中的提交文件夹）")
-    s.add_argument("--period", help="考评期（默认取“设置”中的当前考评期）")
-    s.add_argument("--show", type=int, default=20, help="在屏幕上列出的错误条数（默认 20）")
+    s.add_argument("office", metavar="台账", help="考评台账文件")
+    s.add_argument("--from", dest="source", metavar="文件夹", help="提交文件夹（默认取“设置”中的提交文件夹）")
+    s.add_argument("--period", metavar="考评期", help="考评期（默认取“设置”中的当前考评期）")
+    s.add_argument("--show", type=int, default=20, metavar="条数", help="在屏幕上列出的错误条数（默认 20）")
     s.set_defaults(func=cmd_collect)
 
     s = sub.add_parser("score", help="计分、定等次和排名", description="按考评方案计算得分、加分、一票否决、等次、分类排名和优秀比例，写回考评台账。")
-    s.add_argument("office", help="考评台账文件")
-    s.add_argument("--top", type=int, default=10, help="在屏幕上列出的名次数（默认 10）")
+    s.add_argument("office", metavar="台账", help="考评台账文件")
+    s.add_argument("--top", type=int, default=10, metavar="名次数", help="在屏幕上列出的名次数（默认 10）")
     s.set_defaults(func=cmd_score)
 
     s = sub.add_parser("feedback", help="生成各单位的绩效反馈表",
                        description="按考评方案计分，为每个被考评单位生成一份绩效反馈表（得分、排名、等次、失分原因、图表和综合评价），"
                                    "输出到 输出/<年度><考评期>/反馈/。综合评价的文字来自 templates/feedback/narrative.txt.j2，可直接修改。")
-    s.add_argument("office", help="考评台账文件")
-    s.add_argument("--period", help="考评期（用于文件夹和文件名，默认取“设置”中的当前考评期）")
+    s.add_argument("office", metavar="台账", help="考评台账文件")
+    s.add_argument("--period", metavar="考评期", help="考评期（用于文件夹和文件名，默认取“设置”中的当前考评期）")
     s.set_defaults(func=cmd_feedback)
 
     s = sub.add_parser("export", help="导出全年数据", description="把考评数据文件中全年每个考评期的现行数据（每个数据及其来源：文件、"
                        "工作表、单元格）导出为一张长表：.csv（UTF-8 带 BOM，Excel 可直接打开）或 .xlsx。")
-    s.add_argument("office", help="考评台账文件")
+    s.add_argument("office", metavar="台账", help="考评台账文件")
     s.add_argument("--marks", required=True, metavar="文件", help="导出到的文件，如 全年数据.csv 或 全年数据.xlsx")
-    s.add_argument("--period", help="只导出这个考评期（默认导出全部考评期）")
+    s.add_argument("--period", metavar="考评期", help="只导出这个考评期（默认导出全部考评期）")
     s.set_defaults(func=cmd_export)
 
     s = sub.add_parser(
@@ -213,14 +255,14 @@ def build_parser() -> argparse.ArgumentParser:
         description="给每个接收方发一封邮件，附上其表格（--what forms）或绩效反馈表（--what feedback）。主题和正文来自 "
                     "templates/mail/，可直接修改。已发送的不会重发；失败的再次运行时重发。密码取自环境变量 "
                     f"{PASSWORD_ENV} 或系统密码库（{KEYRING_SERVICE}），不写入台账。")
-    s.add_argument("office", help="考评台账文件")
+    s.add_argument("office", metavar="台账", help="考评台账文件")
     s.add_argument("--what", choices=tuple(WHAT), required=True, help="forms=表格，feedback=绩效反馈表")
-    s.add_argument("--period", help="考评期（默认取“设置”中的当前考评期）")
+    s.add_argument("--period", metavar="考评期", help="考评期（默认取“设置”中的当前考评期）")
     s.add_argument("--kind", choices=tuple(KIND_CHOICES), help="只发一类接收方：" + "，".join(f"{k}={v}" for k, v in KIND_CHOICES.items()))
     s.add_argument("--dry-run", action="store_true", help="不连接邮件服务器，只在输出文件夹中生成 .eml 预览邮件")
     s.add_argument("--resend", action="append", metavar="代码",
                    help="对这些接收方（代码，逗号分隔）再发一次，即使已发送过或结果不明")
-    s.add_argument("--show", type=int, default=20, help="在屏幕上列出的问题条数（默认 20）")
+    s.add_argument("--show", type=int, default=20, metavar="条数", help="在屏幕上列出的问题条数（默认 20）")
     s.set_defaults(func=cmd_send)
 
     s = sub.add_parser(
@@ -229,13 +271,13 @@ def build_parser() -> argparse.ArgumentParser:
                     "按发件单位分文件夹；其他发件人的邮件只列出、不保存。重复运行不会重复保存。服务器等设置见考评台账“设置”"
                     f"（IMAP服务器、IMAP端口、IMAP加密、IMAP用户名、IMAP文件夹）；密码取自环境变量 {IMAP_PASSWORD_ENV} "
                     f"或系统密码库（{IMAP_KEYRING_SERVICE}）。")
-    s.add_argument("office", help="考评台账文件")
-    s.add_argument("--since", help="只看这一天及以后收到的邮件，如 2027-01-01")
-    s.add_argument("--show", type=int, default=20, help="在屏幕上列出的条数（默认 20）")
+    s.add_argument("office", metavar="台账", help="考评台账文件")
+    s.add_argument("--since", metavar="日期", help="只看这一天及以后收到的邮件，如 2027-01-01")
+    s.add_argument("--show", type=int, default=20, metavar="条数", help="在屏幕上列出的条数（默认 20）")
     s.set_defaults(func=cmd_fetch)
 
     s = sub.add_parser("demo", help="用样例跑一遍完整流程", description="在指定文件夹中用 city 样例运行目前已有的全部流程。")
-    s.add_argument("dir", nargs="?", default="demo", help="输出文件夹（默认 ./demo）")
+    s.add_argument("dir", nargs="?", default="demo", metavar="文件夹", help="输出文件夹（默认 ./demo）")
     s.set_defaults(func=cmd_demo)
 
     s = sub.add_parser("addin", help="Excel 加载项：生成或安装",
@@ -243,7 +285,7 @@ def build_parser() -> argparse.ArgumentParser:
                                    "install 把它安装到本机 Excel（Windows、macOS）。")
     actions = s.add_subparsers(dest="addin_command", metavar="操作", required=True)
     a = actions.add_parser("build", help="由 templates/addin 中的文本生成加载项", description="生成 xlplugin.xlam（任何系统都可运行）。")
-    a.add_argument("--output", help="输出文件（默认 workbooks/xlplugin.xlam）")
+    a.add_argument("--output", metavar="文件", help="输出文件（默认 workbooks/xlplugin.xlam）")
     a.set_defaults(func=cmd_addin_build)
     a = actions.add_parser("install", help="安装到本机 Excel", description="把加载项放到 Excel 启动时加载的文件夹，并设置使用当前的 Python。")
     a.set_defaults(func=cmd_addin_install)
@@ -261,11 +303,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("已中断。", file=sys.stderr)
         return 130
-    except Exception as e:
+    except Exception as e:  # never a traceback: the Chinese sentence, and for a bug the details in a log file
         message = user_message(e)
-        if message is None:
-            raise
-        print(message, file=sys.stderr)
+        print(message if message is not None else unexpected_message(e), file=sys.stderr)
         return 1
 
 

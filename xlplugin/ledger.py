@@ -120,6 +120,8 @@ def scheme_sheet(name: str) -> Sheet:
 
 # --------------------------------------------------------------------------------------------------- folders
 BACKUP_FOLDER = "备份"  # beside the office workbook: a copy before every write
+#: the hidden sheet of every generated form (xlplugin.forms.meta): a workbook that has it is a form, never the office's
+FORM_META_SHEET = "_meta"
 DEFAULT_RECORD = "考评数据.sqlite"  # the year's record beside the workbook, unless 设置 数据文件 names another
 FORMS_FOLDER, FEEDBACK_FOLDER, MAIL_FOLDER = "表格", "反馈", "邮件"  # under <output>/<year><period>/
 

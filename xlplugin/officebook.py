@@ -18,7 +18,7 @@ import pandas as pd
 
 from .errors import UserError
 from .files import backup, lock_files, write_atomically
-from .ledger import BACKUP_FOLDER
+from .ledger import BACKUP_FOLDER, FORM_META_SHEET
 from .values import clean_cell
 
 
@@ -96,6 +96,7 @@ class FileOfficeBook:
         self.path = Path(path).resolve()
         if not self.path.exists():
             raise FileNotFoundError(f"找不到考评台账文件：{self.path}")
+        refuse_non_workbook(self.path)
         self.folder = self.path.parent
         self._workbook = None
 
@@ -103,7 +104,16 @@ class FileOfficeBook:
         if self._workbook is None:
             from python_calamine import CalamineWorkbook
 
-            self._workbook = CalamineWorkbook.from_path(str(self.path))
+            try:
+                workbook = CalamineWorkbook.from_path(str(self.path))
+                names = workbook.sheet_names
+            except Exception:  # calamine's own errors (CalamineError, ZIP and XML errors): never shown as such
+                raise UserError(f"无法读取考评台账“{self.path.name}”：文件已损坏，或不是 Excel 工作簿。"
+                                f"请在 Excel 中打开并另存为 .xlsx，或用“{BACKUP_FOLDER}”文件夹中最近的副本替换它。") from None
+            if FORM_META_SHEET in names:
+                raise UserError(f"“{self.path.name}”是生成给各单位填写的表格，不是考评台账。请给出考评台账文件（如 "
+                                "考评台账.xlsx）；发回的表格放在提交文件夹中，由“收集汇总”（xlplugin collect）读取。")
+            self._workbook = workbook
         return self._workbook
 
     def sheet_names(self) -> list[str]:
@@ -149,6 +159,21 @@ class FileOfficeBook:
         backup(self.path, BACKUP_FOLDER)
         write_atomically(self.path, wb.save)
         self._workbook = None
+
+
+OFFICE_SUFFIX = ".xlsx"  # what openpyxl rewrites faithfully (an .xlsm would lose its macros)
+
+
+def refuse_non_workbook(path: Path) -> None:
+    """A UserError, in Chinese with the fix, for what cannot be the office workbook: a folder, a file that is not
+    an .xlsx workbook (a PDF, an .xls, a renamed file)."""
+    if path.is_dir():
+        raise UserError(f"“{path}”是一个文件夹，不是考评台账文件。请给出台账文件本身，如 {path / '考评台账.xlsx'}。")
+    with open(path, "rb") as fh:
+        head = fh.read(4)
+    if path.suffix.lower() != OFFICE_SUFFIX or head != b"PK\x03\x04":
+        raise UserError(f"“{path.name}”不是 Excel 工作簿（.xlsx），不能作为考评台账。请给出考评台账文件（.xlsx）；"
+                        "如果台账是 .xls、.et 或其他格式，请先在 Excel 或 WPS 中另存为“Excel 工作簿 (.xlsx)”。")
 
 
 def add_column_chart(ws, frame: pd.DataFrame, spec: ChartSpec) -> None:

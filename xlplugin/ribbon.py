@@ -14,7 +14,6 @@ import os
 import subprocess
 import sys
 import time
-import traceback
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -22,7 +21,7 @@ from typing import Callable
 from . import ledger
 from .addin.buttons import TAB
 from .collect import collect
-from .errors import user_message
+from .errors import unexpected_message, user_message
 from .feedback import feedback
 from .issues import ERROR
 from .generate import generate
@@ -228,12 +227,10 @@ HANDLERS: dict[str, Callable[[Ribbon], None]] = {
 
 
 def error_message(e: BaseException) -> str:
-    """The message box text for a failed click: the Chinese text both doors give, or for a bug, the traceback."""
+    """The message box text for a failed click: the Chinese text both doors give; for a bug, a Chinese sentence
+    naming the log file that holds the details (never a traceback)."""
     text = user_message(e)
-    if text is not None:
-        return text
-    return (f"出现意外错误（{type(e).__name__}：{e}）。\n请把这条信息和下面的详细记录发给维护人员。\n\n"
-            + "".join(traceback.format_exception(e)[-6:]))
+    return text if text is not None else unexpected_message(e)
 
 
 def on_ribbon(control_id: str, book=None) -> None:

@@ -6,9 +6,14 @@ package) with three changes:
     the button list in buttons.py: the tab 绩效考评 whose buttons all call one VBA callback;
   - its VBA module RibbonMyAddin is replaced by templates/addin/XlpluginRibbon.bas, that callback:
         RunPython "import xlplugin.ribbon as x; x.on_ribbon('" & control.Id & "')";
-  - in xlwings' VBA module, PROJECT_NAME becomes "xlplugin", so the add-in reads its settings (the Python
-    interpreter) from the user's xlplugin.conf, not from another xlwings add-in's file; the VBA project is
-    named xlplugin and its settings sheet _xlplugin.conf.
+  - in xlwings' VBA module (`xlwings_patches`), PROJECT_NAME becomes "xlplugin", so the add-in reads its settings
+    (the Python interpreter) from the user's xlplugin.conf, not from another xlwings add-in's file, and GetConfig
+    reads only the add-in's own workbook and that file, never the active workbook or its folder (a returned form
+    open in Excel must not choose what runs); the VBA project is named xlplugin and its settings sheet
+    _xlplugin.conf;
+  - the customUI part's relationship type is the 2006 one, matching the 2006/01 namespace of its XML.
+The callback guards against a click with no workbook open; the VBA's own messages are Chinese, held in the ASCII
+modules as UTF-16 hex (`utext`) that the VBA function UText decodes.
 The VBA project (xl/vbaProject.bin) is a compound file (MS-CFB, cfb.py) holding MS-OVBA streams (ovba.py): a
 compressed `dir` stream describing the modules and one compressed source stream per module. This module reads
 the template's project, changes the records and sources above, and writes a new compound file. `_VBA_PROJECT`
@@ -42,6 +47,76 @@ TEMPLATE_CONF = "myaddin"  # xlwings' template's PROJECT_NAME
 ADDIN_NAME = "xlplugin.xlam"
 CODE_PAGE = "cp1252"  # the template project's PROJECTCODEPAGE (1252): module sources must be in it
 
+#: the message boxes the VBA itself shows (Python shows every other one), written in hex for UText (see `utext`)
+NO_WORKBOOK = ("没有打开的工作簿。请先打开考评台账（新建台账时先新建一个空白工作簿）再点击按钮；"
+               "如果工作簿处于受保护的视图，请先点击“启用编辑”。")
+NO_PYTHON = ("找不到设置的 Python：{path}\n请在命令行用装有 xlplugin 的 Python 运行 xlplugin addin install，"
+             "再重新启动 Excel。")
+OLD_CONDA = "设置中的 Conda 找不到（缺少 condabin\\conda.bat，或版本过旧）。请重新运行 xlplugin addin install。"
+
+#: the customUI part's relationship: the 2006 type, matching its 2006/01 namespace (as xlwings' own add-in has it);
+#: the template declares customUI14's (2007) type
+UI_RELATIONSHIP = "http://schemas.microsoft.com/office/2006/relationships/ui/extensibility"
+TEMPLATE_UI_RELATIONSHIP = "http://schemas.microsoft.com/office/2007/relationships/ui/extensibility"
+
+
+def utext(text: str) -> str:
+    """`text` as the hex of its UTF-16 code units, what the VBA function UText (templates/addin/XlpluginRibbon.bas)
+    turns back into text: Chinese in an ASCII module."""
+    return text.encode("utf-16-be").hex().upper()
+
+
+def _vba_message(text: str, title: str = TAB.label) -> str:
+    """A VBA MsgBox's prompt and title arguments for `text` ({path} in it: the VBA variable PYTHON_WIN)."""
+    parts = [f'UText("{utext(p)}")' if p else "" for p in text.split("{path}")]
+    return " & PYTHON_WIN & ".join(parts).strip(" &") + f', vbCritical, UText("{utext(title)}")'
+
+
+#: xlwings' GetConfig, whole (matched, not spelled out: its text is xlwings' business)
+GETCONFIG = re.compile(r"(?ms)^Function GetConfig\(configKey As String.*?^End Function\r?\n")
+
+
+def xlwings_patches() -> list[tuple[str, str]]:
+    """The changes to xlwings' VBA module, each replacing text found exactly once (build refuses otherwise):
+      - PROJECT_NAME xlplugin: it reads xlplugin.conf, not another xlwings add-in's file;
+      - GetConfig: the add-in's own workbook and the user's file only (templates/addin/GetConfig.bas), never the
+        active workbook's xlplugin.conf sheet or an xlplugin.conf beside it;
+      - the embedded-code check looks at the add-in only, never at the active workbook's sheets;
+      - the two message boxes our settings can lead to, in Chinese."""
+    getconfig = (templates_dir() / "addin" / "GetConfig.bas").read_text(encoding="ascii")
+    return [
+        (f'Public Const PROJECT_NAME As String = "{TEMPLATE_CONF}"', f'Public Const PROJECT_NAME As String = "{PROJECT}"'),
+        (GETCONFIG, getconfig.replace("\r\n", "\n")),
+        ("    For i = 1 To 2\n        If i = 1 Then\n            Set wb = ActiveWorkbook",
+         "    For i = 2 To 2 ' xlplugin: the add-in's own sheets only, never the active workbook's\n"
+         "        If i = 1 Then\n            Set wb = ActiveWorkbook"),
+        ('MsgBox "Could not find Interpreter!", vbCritical', f"MsgBox {_vba_message(NO_PYTHON)}"),
+        ('MsgBox "Your Conda version seems to be too old for the Conda settings. Use the Interpreter setting instead."',
+         f"MsgBox {_vba_message(OLD_CONDA)}"),
+    ]
+
+
+def _crlf(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\n", "\r\n")
+
+
+def patch_xlwings(source: str) -> str:
+    """xlwings' module with `xlwings_patches` applied, in the module's own line ends (xlwings stores LF)."""
+    eol = "\r\n" if "\r\n" in source else "\n"
+    for old, new in xlwings_patches():
+        new = new.replace("\n", eol)
+        old = old.replace("\n", eol) if isinstance(old, str) else old
+        if isinstance(old, re.Pattern):
+            found = old.findall(source)
+            if len(found) != 1:
+                raise ValueError(f"xlwings 模块中找不到唯一的 GetConfig 函数（找到 {len(found)} 个），请检查 xlwings 版本。")
+            source = old.sub(lambda _: new, source)
+        else:
+            if source.count(old) != 1:
+                raise ValueError(f"xlwings 模块与预期不同（找不到“{old[:60]}”），请检查 xlwings 版本。")
+            source = source.replace(old, new)
+    return source
+
 
 def template_path() -> Path:
     import xlwings  # only to find its bundled template; importing xlwings is slow and nothing else needs it here
@@ -56,10 +131,9 @@ def default_output() -> Path:
 def sources() -> dict[str, str]:
     """The add-in's text sources: the ribbon XML rendered from the button list, and the VBA module (with CRLF line
     ends, as VBA keeps them)."""
-    folder = templates_dir() / "addin"
-    bas = (folder / f"{MODULE}.bas").read_text(encoding="ascii")
+    bas = render(f"addin/{MODULE}.bas", no_workbook=utext(NO_WORKBOOK), title=utext(TAB.label)) + "\n"
     ribbon = render("addin/customUI.xml.j2", tab=TAB, callback=CALLBACK) + "\n"  # jinja drops the final newline
-    return {"customUI.xml": ribbon, MODULE: bas.replace("\r\n", "\n").replace("\n", "\r\n")}
+    return {"customUI.xml": ribbon, MODULE: _crlf(bas)}
 
 
 def build_vba_project(template: bytes, ribbon_source: str) -> bytes:
@@ -79,15 +153,11 @@ def build_vba_project(template: bytes, ribbon_source: str) -> bytes:
     del streams[f"VBA/{old['stream']}"]
     streams[f"VBA/{MODULE}"] = compress(ribbon_source.encode(CODE_PAGE))
 
-    # xlwings' module: its own PROJECT_NAME, so it reads xlplugin.conf
+    # xlwings' module: its own PROJECT_NAME and settings lookup (xlwings_patches)
     xl = mods["xlwings"]
-    source = decompress(streams[f"VBA/{xl['stream']}"][xl["offset"]:])
-    line = f'Public Const PROJECT_NAME As String = "{TEMPLATE_CONF}"'.encode()
-    if source.count(line) != 1:
-        raise ValueError("xlwings 模块中找不到 PROJECT_NAME 常量，请检查 xlwings 版本。")
-    source = source.replace(line, f'Public Const PROJECT_NAME As String = "{PROJECT}"'.encode())
+    source = decompress(streams[f"VBA/{xl['stream']}"][xl["offset"]:]).decode(CODE_PAGE)
     records[xl["records"][MODULEOFFSET]] = (MODULEOFFSET, struct.pack("<I", 0))
-    streams[f"VBA/{xl['stream']}"] = compress(source)
+    streams[f"VBA/{xl['stream']}"] = compress(patch_xlwings(source).encode(CODE_PAGE))
 
     # the project's name, in the dir stream and in the PROJECT stream
     records = [(PROJECTNAME, PROJECT.encode(CODE_PAGE)) if rid == PROJECTNAME else (rid, p) for rid, p in records]
@@ -119,6 +189,10 @@ def build(output: str | os.PathLike | None = None, template: str | os.PathLike |
                 data = src["customUI.xml"].encode("utf-8")
             elif name == "xl/vbaProject.bin":
                 data = build_vba_project(data, src[MODULE])
+            elif name == "_rels/.rels":
+                if data.count(TEMPLATE_UI_RELATIONSHIP.encode()) != 1:
+                    raise ValueError("xlwings 加载项模板中找不到功能区（customUI）的关系，请检查 xlwings 版本。")
+                data = data.replace(TEMPLATE_UI_RELATIONSHIP.encode(), UI_RELATIONSHIP.encode())
             elif name in ("xl/workbook.xml", "docProps/app.xml"):
                 data = data.replace(f"_{TEMPLATE_CONF}.conf".encode(), f"_{PROJECT}.conf".encode())
             out = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))

@@ -12,7 +12,7 @@ import hmac
 import json
 from dataclasses import dataclass, field
 
-META_SHEET = "_meta"
+from ..ledger import FORM_META_SHEET as META_SHEET
 LAYOUT_VERSION = 1
 
 # (attribute, label written in column A of the meta sheet)
