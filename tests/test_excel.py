@@ -381,13 +381,13 @@ def test_collect_writes_the_same_sheets(cycle):
     cli = cycle["collected_file"]
     for name in (ledger.STATUS.name, ledger.ISSUES.name, ledger.MARKS.name, ledger.BONUS.name):
         assert_same_sheet(wb.frame(name), cli.frame(name), name)
-    assert len(wb.frame(ledger.MARKS.name)) > 1000
+    assert len(wb.frame(ledger.MARKS.name)) > 500  # one row per unit × indicator
 
 
 def test_collect_keeps_formula_text_as_text(cycle):
     book, wb = cycle["collect"]
     marks = wb.frame(ledger.MARKS.name)
-    assert '=HYPERLINK("http://x","点击")' in set(marks["值"])  # simulate_returns typed it in a form
+    assert '=HYPERLINK("http://x","点击")' in set(marks["情况说明"])  # simulate_returns typed it in a form
     written = [v for a in book.json()["actions"] if a["func"] == "setValues" for row in a["values"] for v in row]
     assert all(not (isinstance(v, str) and v and v[0] in "=+-@") for v in written)
 
