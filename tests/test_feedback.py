@@ -377,3 +377,15 @@ def test_province_with_two_periods_and_one_component(tmp_path):
     sheet = A.feedback_sheet(scheme, results, a)
     assert set(sheet["单位代码"]) == {u.code for u in scheme.units}
     assert sheet.loc[sheet["项目"] == "失分", "内容"].str.match(r"^(半年|年终)·").all()
+
+
+@pytest.mark.slow
+def test_feedback_written_in_parallel_is_the_same(cycle, tmp_path):
+    """Many units are written by a process pool: the workbooks are the same as written one by one."""
+    from xlplugin.feedback import feedback as write_all
+
+    serial = {p.name: cells(openpyxl.load_workbook(p)[R.REPORT_SHEET]) for p in cycle["paths"]}
+    parallel = write_all(cycle["book"], workers=2)
+    assert sorted(p.name for p in parallel.paths) == sorted(serial)
+    for p in parallel.paths:
+        assert cells(openpyxl.load_workbook(p)[R.REPORT_SHEET]) == serial[p.name], p.name

@@ -11,6 +11,8 @@ workbook), `report` (the XlsxWriter workbook) and `charts` (its two charts). Thi
 """
 from __future__ import annotations
 
+import os
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,18 +31,41 @@ __all__ = ["FeedbackResult", "feedback", "file_name", "write_feedback"]
 
 def write_feedback(book: OfficeBook, scheme: Scheme, results: Results, folder: Path | None = None,
                    period: str | None = None, progress: Progress | None = None,
-                   rv: Review | None = None) -> list[Path]:
+                   rv: Review | None = None, workers: int | None = None) -> list[Path]:
     """One feedback workbook per unit in `folder` (default <output folder>/<year><period>/反馈); their paths."""
     p = scheme.period(period)
     folder = Path(folder) if folder is not None else ledger.feedback_folder(book, scheme, p)
     a = analyse(scheme, results, review=rv)
     codes = list(a.units.sort_values("rank").index)
-    paths = []
-    for code in codes:
-        paths.append(write_unit_feedback(a, code, p, folder))
-        if progress:
-            progress(len(paths), len(codes))
+    workers = workers if workers is not None else (min(os.cpu_count() or 1, 8) if len(codes) >= 40 else 1)
+    paths: list[Path] = []
+    if workers <= 1:
+        _init_worker(a, p, folder)
+        for code in codes:
+            paths.append(_write_one(code))
+            if progress:
+                progress(len(paths), len(codes))
+        return paths
+    # many units: in parallel processes (XlsxWriter is CPU-bound); the analysis is sent to each worker once
+    with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(a, p, folder)) as pool:
+        for path in pool.map(_write_one, codes, chunksize=max(1, min(16, len(codes) // (workers * 4) or 1))):
+            paths.append(path)
+            if progress:
+                progress(len(paths), len(codes))
     return paths
+
+
+_worker: tuple | None = None
+
+
+def _init_worker(a, period, folder: Path) -> None:
+    global _worker
+    _worker = (a, period, folder)
+
+
+def _write_one(code: str) -> Path:
+    a, period, folder = _worker
+    return write_unit_feedback(a, code, period, folder)
 
 
 @dataclass
@@ -54,7 +79,8 @@ class FeedbackResult:
         return f"已为 {len(self.paths)} 个被考评单位生成绩效反馈表，位于：{self.folder}"
 
 
-def feedback(book: OfficeBook, period: str | None = None, progress: Progress | None = None) -> FeedbackResult:
+def feedback(book: OfficeBook, period: str | None = None, progress: Progress | None = None,
+             workers: int | None = None) -> FeedbackResult:
     """Score from the office workbook as `score` does (without writing it) and write every unit's feedback."""
     scheme = load_scheme(book)
     appeals = read_appeals(book, scheme)
@@ -63,4 +89,4 @@ def feedback(book: OfficeBook, period: str | None = None, progress: Progress | N
     rv = review(scheme, inputs, appeals, previous_results(book, scheme))
     p = scheme.period(period)
     folder = ledger.feedback_folder(book, scheme, p)
-    return FeedbackResult(folder, write_feedback(book, scheme, rv.after, folder, p.name, progress, rv))
+    return FeedbackResult(folder, write_feedback(book, scheme, rv.after, folder, p.name, progress, rv, workers))
