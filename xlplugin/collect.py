@@ -28,6 +28,7 @@ from .issues import ERROR, WARNING, Issue
 from .ledger import Progress
 from .marks import Marks, marks_table, marks_view
 from .officebook import OfficeBook
+from .overview import overview, read_view
 from .record import PENDING, RECEIVED, Record
 from .scheme import Period, Scheme, load_scheme
 
@@ -351,6 +352,8 @@ def collect(book: OfficeBook, source: Path | None = None, period: str | None = N
                 previous = None
             claims = bonus_claims(scheme, marks, previous)
             # the workbook is replaced inside the record's transaction: a failure to write it undoes the record
-            book.write_sheets({ledger.STATUS.name: status, ledger.ISSUES.name: issues,
-                               ledger.MARKS.name: marks_view(marks), ledger.BONUS.name: claims})
+            ranking = read_view(book, ledger.RANKING.name)
+            book.write_sheets({ledger.OVERVIEW.name: overview(scheme, status, ranking), ledger.STATUS.name: status,
+                               ledger.ISSUES.name: issues, ledger.MARKS.name: marks_view(marks),
+                               ledger.BONUS.name: claims})
     return CollectResult(folder, outcomes, status, issues, marks)

@@ -74,6 +74,8 @@ UPHELD, MAINTAINED = "调整", "维持"  # the review's decisions (复核结论)
 # ---------------------------------------------------------------------------------------- verbs' views
 #: 提交情况: one row per expected form (and per file that is not a form's); the office may type 接受 in 处理 for a
 #: form 待更正, which then counts as it is (collect and score read the column before they rewrite the sheet)
+#: 概览: the first tab — next step, forms in, the chase list, grades, the top and bottom (collect and score rewrite it)
+OVERVIEW = Sheet("概览", ("板块", "对象", "内容", "联系人", "电子邮箱"), "collect, score")
 STATUS = Sheet("提交情况", ("表格类型", "接收方代码", "接收方名称", "状态", "文件", "接收时间", "问题数", "SHA256", "处理"),
                "collect")
 ACCEPT = "接受"
@@ -104,7 +106,7 @@ FETCH_LOG = Sheet("收件记录", ("收件时间", "发件人", "发件地址", 
                            "邮件编号", "读取时间"), "fetch")
 
 #: every sheet with a fixed name, for looking one up and for the tests that hold the map against the code
-ALL_SHEETS: tuple[Sheet, ...] = SCHEME_SHEETS + (OFFICE_SCORES, BONUS, VETO, APPEALS, STATUS, ISSUES, MARKS, RANKING,
+ALL_SHEETS: tuple[Sheet, ...] = SCHEME_SHEETS + (OFFICE_SCORES, BONUS, VETO, APPEALS, OVERVIEW, STATUS, ISSUES, MARKS, RANKING,
                                                  DETAIL, INDICATOR_SCORES, DISTRIBUTION, REVIEW, FEEDBACK, SEND_LOG,
                                                  FETCH_LOG)
 

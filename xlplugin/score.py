@@ -23,6 +23,7 @@ from .feedback.analysis import feedback_sheet
 from .decisions import office_decisions, sync_decisions
 from .inputs import MARK_FIELDS, previous_results, read_appeals, read_inputs, require_marks
 from .officebook import ChartSpec, OfficeBook
+from .overview import overview, read_view
 from .record import Record, record_path
 from .review import Appeal, Review, history_columns, review, review_marks, review_sheet
 from .scheme import Scheme, load_scheme
@@ -173,6 +174,8 @@ def score(book: OfficeBook, write: bool = True) -> ScoreResult:
                 run = record.add_score_run(fingerprint(scheme), list(results.periods), results.interim,
                                            _inputs_used(inputs, appeals), results.units)
                 _keep_adjustments(record, run, rv)
+                status = read_view(book, ledger.STATUS.name)
+                sheets = {ledger.OVERVIEW.name: overview(scheme, status, sheets[ledger.RANKING.name]), **sheets}
                 book.write_sheets(sheets, charts={ledger.DISTRIBUTION.name: ChartSpec("各类别等次分布", "单位数",
                                                                                        skip=("合计",))})
     return ScoreResult(results, sheets, rv)

@@ -1,0 +1,68 @@
+"""概览: the first tab of the office workbook — where the cycle stands, in one table an officer reads first.
+
+Pure: built from the scheme, the 提交情况 view (status of every expected form) and, once scored, the 总排名 view.
+Blocks, top to bottom: the next step in one sentence; forms in per kind; the chase list (who is missing, must
+correct or was sent back, with contact and e-mail); the grade distribution; the top and bottom units per category.
+`collect` and `score` both rewrite it from what they hold.
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from . import ledger
+from .forms import KINDS, SPECS
+from .scheme import Scheme
+
+COLUMNS = list(ledger.OVERVIEW.columns)
+STATES = ("已收到", "逾期", "待更正", "退回", "缺交")
+CHASE = {"缺交": "未交", "待更正": "有错误待更正", "退回": "被退回，须重新报送"}
+EDGE = 3  # units named at the top and the bottom of each category
+
+
+def next_step(status: pd.DataFrame | None, ranking: pd.DataFrame | None) -> str:
+    """What the office should do next, in one sentence."""
+    if status is None or not len(status):
+        return "尚未收集：请生成并发送表格，各单位发回后运行“收集汇总”。"
+    counts = status["状态"].value_counts()
+    todo = [f"{counts[s]} 份表格{CHASE[s]}" for s in ("待更正", "退回", "缺交") if counts.get(s, 0)]
+    if todo:
+        return "，".join(todo) + "：请按下面的名单催办；收齐后重新收集、计分。"
+    if ranking is None or not len(ranking):
+        return "表格已收齐：请录入绩效办评分和加分审定，然后计分。"
+    return "表格已收齐并已计分：请核对总排名和复核记录，然后生成并发送反馈。"
+
+
+def overview(scheme: Scheme, status: pd.DataFrame | None, ranking: pd.DataFrame | None) -> pd.DataFrame:
+    rows: list[list] = [["下一步", None, next_step(status, ranking), None, None]]
+    contacts = {(SPECS[k].folder, r.code): (r.contact, r.email) for k, m in KINDS.items() for r in m.recipients(scheme)}
+    if status is not None and len(status):
+        expected = status[status["接收方代码"].notna() & status["表格类型"].notna()]
+        for kind in dict.fromkeys(expected["表格类型"]):
+            part = expected[expected["表格类型"] == kind]["状态"].value_counts()
+            text = f"应交 {int(sum(part.get(s, 0) for s in STATES))} 份：" + "，".join(
+                f"{s} {int(part[s])}" for s in STATES if part.get(s, 0))
+            rows.append(["提交情况", kind, text, None, None])
+        chase = expected[expected["状态"].isin(list(CHASE))]
+        for r in chase.itertuples(index=False):
+            contact, email = contacts.get((r.表格类型, r.接收方代码), (None, None))
+            rows.append(["催办", f"{r.接收方名称}（{r.接收方代码}）", f"{r.表格类型}：{CHASE[r.状态]}", contact, email])
+    if ranking is not None and len(ranking):
+        label = ranking["结果"].iloc[0] if "结果" in ranking.columns else ""
+        for category in scheme.categories:
+            part = ranking[ranking["类别"] == category]
+            counts = part["等次"].value_counts()
+            dist = "，".join(f"{g.name} {int(counts.get(g.name, 0))}" for g in scheme.grades)
+            rows.append(["等次分布", category, f"{len(part)} 个单位：{dist}" + (f"（{label}）" if label else ""), None, None])
+        for category in scheme.categories:
+            part = ranking[ranking["类别"] == category].sort_values("类别排名")
+            for where, chosen in (("前列", part.head(EDGE)), ("后列", part.tail(EDGE).iloc[::-1])):
+                names = "、".join(f"{r.单位名称} {r.总分:.{scheme.settings.decimals}f}（{r.等次}）"
+                                  for r in chosen.itertuples(index=False))
+                rows.append([f"排名{where}", category, names, None, None])
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def read_view(book, name: str) -> pd.DataFrame | None:
+    """A view the workbook already holds (提交情况 or 总排名), or None."""
+    return book.read_sheet(name) if name in book.sheet_names() else None
+
