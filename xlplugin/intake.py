@@ -9,6 +9,7 @@ from __future__ import annotations
 import codecs
 import io
 import re
+import struct
 import zipfile
 import zlib
 from dataclasses import dataclass, field
@@ -36,6 +37,7 @@ PACKAGE_PARTS = {"[Content_Types].xml", "_rels/.rels"}  # copied into the clean 
 _REF = re.compile(r"([A-Z]{1,3})([0-9]{1,10})")
 _INFLATE_CHUNK = 1024 * 1024
 DAMAGED = "文件已损坏或不完整（可能下载或传输时中断）。请重新保存后发送。"
+LIED = "文件结构异常（部件的实际大小与声明不符，疑似“压缩炸弹”），已拒收。"
 CHANGED = "可能被其他软件或工具改动过。请使用下发的原始表格在 Excel 或 WPS 中填写后重新发送。"
 
 
@@ -137,43 +139,66 @@ def inspect(path: Path, data: bytes | None = None) -> Intake:
         if "[Content_Types].xml" not in by_name or "xl/workbook.xml" not in by_name:
             raise Rejected("这不是 Excel 工作簿（.xlsx）：缺少工作簿结构。可能是 Word/WPS 文档或其他压缩包改了扩展名。")
         try:
-            parts = {member: _checked(z, by_name[member]) for member in sorted((PARSED_PARTS | PACKAGE_PARTS) & set(by_name))}
+            parts = {member: _checked(data, by_name[member]) for member in sorted((PARSED_PARTS | PACKAGE_PARTS) & set(by_name))}
             if "xl/vbaProject.bin" in by_name or _macros(parts["[Content_Types].xml"]):
                 raise Rejected("文件含有宏（.xlsm/.xlam）。为安全起见不予读取，请另存为不含宏的 Excel 工作簿（.xlsx）后重新发送。")
             sheet_parts = _sheet_parts(None, parts)
             formulas, errors = {}, {}
             for sheet, member in sheet_parts.items():
                 if member in by_name and member not in formulas:
-                    parts[member] = _checked(z, by_name[member])
+                    parts[member] = _checked(data, by_name[member])
                     formulas[member], errors[member] = _scan_sheet(parts[member], sheet)
         except (zipfile.BadZipFile, OSError, EOFError, KeyError, zlib.error, ValueError, NotImplementedError):
             raise Rejected(DAMAGED) from None
     return Intake(path, sheet_parts, _package(parts), formulas, errors)
 
 
-def _inflate(z: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
-    """A member's bytes, decompressed in bounded chunks and never beyond the size its entry declares: a member
-    that lies about its size is refused after at most one chunk more than it claimed (zipfile alone would
-    inflate a whole compressed block, gigabytes, before cutting it to the declared size)."""
-    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-        raise Rejected("文件结构异常（使用了 Excel 不会使用的压缩方式），已拒收。")
-    chunks, left = [], info.file_size
-    with z.open(info) as fh:
-        while True:
-            chunk = fh.read(min(left + 1, _INFLATE_CHUNK))
-            if not chunk:
-                break
-            left -= len(chunk)
-            if left < 0:
-                raise Rejected("文件结构异常（部件的实际大小与声明不符），已拒收。")
-            chunks.append(chunk)
-    if left:
+def _inflate(data: bytes, info: zipfile.ZipInfo) -> bytes:
+    """A member's bytes, inflated from its raw compressed data in bounded chunks, never beyond the size its
+    entry declares: a member that lies about its size is refused as soon as it passes it (zipfile alone would
+    inflate a whole compressed block, gigabytes, before cutting it, or silently ignore the rest). Its CRC is
+    checked too."""
+    if info.flag_bits & 0x1:
+        raise Rejected("文件设置了打开密码（已加密），无法读取。请取消密码后另存为 .xlsx 重新发送。")
+    offset = info.header_offset
+    if data[offset:offset + 4] != ZIP_MAGIC:
         raise Rejected(DAMAGED)
-    return b"".join(chunks)
+    name_length, extra_length = struct.unpack_from("<HH", data, offset + 26)
+    start = offset + 30 + name_length + extra_length
+    raw = memoryview(data)[start:start + info.compress_size]
+    if len(raw) != info.compress_size:
+        raise Rejected(DAMAGED)
+    if info.compress_type == zipfile.ZIP_STORED:
+        if info.compress_size != info.file_size:
+            raise Rejected(LIED)
+        out = bytes(raw)
+    elif info.compress_type == zipfile.ZIP_DEFLATED:
+        inflater, chunks, size = zlib.decompressobj(-15), [], 0
+        for pos in range(0, len(raw), _INFLATE_CHUNK):
+            pending = raw[pos:pos + _INFLATE_CHUNK]
+            while pending:
+                chunk = inflater.decompress(pending, info.file_size - size + 1)  # at most one byte past the claim
+                size += len(chunk)
+                if size > info.file_size:
+                    raise Rejected(LIED)
+                chunks.append(chunk)
+                pending = inflater.unconsumed_tail
+                if inflater.eof or not chunk:
+                    break
+            if inflater.eof:
+                break
+        if not inflater.eof or size != info.file_size:
+            raise Rejected(DAMAGED)
+        out = b"".join(chunks)
+    else:
+        raise Rejected("文件结构异常（使用了 Excel 不会使用的压缩方式），已拒收。")
+    if zlib.crc32(out) != info.CRC:
+        raise Rejected(DAMAGED)
+    return out
 
 
-def _checked(z: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
-    xml = _inflate(z, info)
+def _checked(data: bytes, info: zipfile.ZipInfo) -> bytes:
+    xml = _inflate(data, info)
     if _declares_dtd(xml[:MAX_PROLOG]):
         raise Rejected("文件包含不允许的 XML 声明（DTD/实体），已拒收。")
     return xml
