@@ -12,6 +12,7 @@ import re
 import struct
 import zipfile
 import zlib
+from xml.etree import ElementTree
 from dataclasses import dataclass, field
 from pathlib import Path
 from xml.parsers import expat
@@ -34,7 +35,10 @@ MAX_FORM_ROWS, MAX_FORM_COLS = 65_536, 40  # 40 = column AN
 # the parts besides the sheets that a spreadsheet parser reads
 PARSED_PARTS = {"xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/sharedStrings.xml", "xl/styles.xml"}
 PACKAGE_PARTS = {"[Content_Types].xml", "_rels/.rels"}  # copied into the clean package, checked as XML
-_REF = re.compile(r"([A-Z]{1,3})([0-9]{1,10})")
+_REF = re.compile(r"([A-Z]{1,3})([1-9][0-9]{0,9})")  # no leading zero: one spelling per cell
+_REFS = re.compile(r"(?:[A-Z]{1,3}[1-9][0-9]{0,9}\n)*")  # references joined by newlines, each ending with one
+_DIGITS, _LETTERS = re.compile(r"[0-9]+"), re.compile(r"[A-Z]+")
+MAX_TREE_XML = 8 * 1024 * 1024  # a sheet's XML up to this size is parsed whole (fast); a larger one is streamed
 _INFLATE_CHUNK = 1024 * 1024
 DAMAGED = "文件已损坏或不完整（可能下载或传输时中断）。请重新保存后发送。"
 LIED = "文件结构异常（部件的实际大小与声明不符，疑似“压缩炸弹”），已拒收。"
@@ -147,7 +151,8 @@ def inspect(path: Path, data: bytes | None = None) -> Intake:
             for sheet, member in sheet_parts.items():
                 if member in by_name and member not in formulas:
                     parts[member] = _checked(data, by_name[member])
-                    formulas[member], errors[member] = _scan_sheet(parts[member], sheet)
+                    formulas[member], errors[member] = _scan_sheet_fast(parts[member], sheet) or \
+                        _scan_sheet(parts[member], sheet)
         except (zipfile.BadZipFile, OSError, EOFError, KeyError, zlib.error, ValueError, NotImplementedError):
             raise Rejected(DAMAGED) from None
     return Intake(path, sheet_parts, _package(parts), formulas, errors)
@@ -262,6 +267,55 @@ def _bound(row: int, col: int, sheet: str, ref: str) -> None:
     if row > MAX_FORM_ROWS or col > MAX_FORM_COLS:
         raise Rejected(f"工作表“{sheet}”中有单元格位于 {ref[:20]}，远远超出下发表格的范围（最多 {MAX_FORM_ROWS} 行、"
                        f"{_col_letters(MAX_FORM_COLS)} 列），{CHANGED}")
+
+
+def _scan_sheet_fast(xml: bytes, sheet: str) -> tuple[set[str], dict[str, str]] | None:
+    """`_scan_sheet` for the usual sheet — not too large, every cell with its reference — with the whole tree
+    built in C and the references checked together; None when the sheet needs the streaming scan."""
+    if len(xml) > MAX_TREE_XML:
+        return None
+    try:
+        root = ElementTree.fromstring(xml)  # DTDs were refused above: entities here are character references only
+    except ElementTree.ParseError:
+        return None  # the streaming scan says what is wrong
+    tags = {el.tag for el in root.iter()}
+    local = {tag: tag[tag.rfind("}") + 1:] for tag in tags}
+    cells = [c for tag in tags if local[tag] == "c" for c in root.iter(tag)]
+    refs = [c.get("r") for c in cells]
+    rows = [r.get("r") for tag in tags if local[tag] == "row" for r in root.iter(tag)]
+    if None in refs:
+        return None  # places implied by the order of cells and rows: the streaming scan follows it
+    for tag in tags:
+        if local[tag] == "dimension":
+            for dimension in root.iter(tag):
+                for ref in (dimension.get("ref") or "A1").split(":"):
+                    _place(ref, sheet)
+    joined = "\n".join(refs) + "\n" if refs else ""
+    numbers = "\n".join(r for r in rows if r is not None)
+    if _REFS.fullmatch(joined) is None or not all(map(str.isdigit, numbers.split())) or len(set(refs)) != len(refs):
+        return None  # the streaming scan names the place
+    digits = _DIGITS.findall(joined + "\n" + numbers)
+    widest = max(map(len, digits), default=0)  # no leading zeros: the longest numbers are the largest
+    last_row = max((int(x) for x in digits if len(x) == widest), default=0)
+    letters = set(_LETTERS.findall(joined))
+    widest = max(map(len, letters), default=0)  # likewise for column letters, compared as strings
+    last_col = _col_number(max(x for x in letters if len(x) == widest)) if letters else 0
+    if last_row > MAX_FORM_ROWS or last_col > MAX_FORM_COLS:
+        return None
+    formulas = set()
+    f_tags = {tag for tag in tags if local[tag] == "f"}
+    if f_tags:  # a formula is a child of its cell: only cells with a child other than one value are looked at
+        values = {tag for tag in tags if local[tag] in ("v", "is")}
+        for c, ref in zip(cells, refs):
+            n = len(c)
+            if (n > 1 or n == 1 and c[0].tag not in values) and any(x.tag in f_tags for x in c):
+                formulas.add(ref)
+    errors = {}
+    for c, ref in zip(cells, refs) if "e" in {c.get("t") for c in cells} else ():
+        if c.get("t") == "e":
+            v = next((x for x in c if local[x.tag] == "v"), None)
+            errors[ref] = ((v.text or "") if v is not None else "").strip()[:20]
+    return formulas, errors
 
 
 def _scan_sheet(xml: bytes, sheet: str) -> tuple[set[str], dict[str, str]]:
