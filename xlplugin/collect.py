@@ -7,8 +7,10 @@ the newer one is used and the older is listed as superseded. Submissions are onl
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -22,7 +24,7 @@ from .errors import UserError
 from .files import sha256_file
 from .forms import KINDS, SPECS, Recipient
 from .forms.inputs import Reading, diagnose
-from .forms.read import FormError, FormFile, definitions, read_meta
+from .forms.read import FormError, FormFile, column_changes, definitions, read_meta
 from .intake import MAX_FILE_BYTES, Rejected, inspect
 from .issues import ERROR, WARNING, Issue
 from .ledger import Progress
@@ -31,9 +33,12 @@ from .officebook import OfficeBook
 from .overview import overview, read_view
 from .record import PENDING, RECEIVED, Record
 from .scheme import Period, Scheme, load_scheme
+from .values import visible_text
 
 
 LATE, MISSING, REJECTED, SUPERSEDED, IGNORED = "逾期", "缺交", "退回", "被替代", "已忽略"
+UNREADABLE = "文件无法读取：其中的工作表内容已损坏或不是 Excel 保存的格式。"
+CRASHED = ("读取这个文件时读取程序异常终止（文件内容可能被其他工具改动过或已损坏），已拒收；其他文件不受影响。")
 # RECEIVED, and PENDING (待更正): a form with errors, its marks held out of scoring until corrected or accepted
 
 
@@ -88,7 +93,7 @@ class CollectResult:
         lines = []
         for row in errors.head(limit).itertuples(index=False):
             where = "，".join(x for x in (row.文件, row.工作表, row.单元格) if isinstance(x, str))
-            lines.append(f"{where}：{row.问题}")
+            lines.append(visible_text(f"{where}：{row.问题}"))  # no control character reaches a terminal
         if len(errors) > limit:
             lines.append(f"…… 另有 {len(errors) - limit} 个错误，见考评台账“{ledger.ISSUES.name}”工作表。")
         return lines
@@ -140,6 +145,7 @@ def read_submission(path: Path, name: str, scheme: Scheme, period: Period, conte
         out.issues.append(Issue(name, sheet, cell, problem, action))
         return out
 
+    unreadable = "请用 Excel 或 WPS 打开确认无误后另存为 .xlsx 重新发送。"
     try:
         intake = inspect(path, data)
         form = FormFile(path, intake.data)
@@ -148,8 +154,9 @@ def read_submission(path: Path, name: str, scheme: Scheme, period: Period, conte
         return reject("", "", str(e), "请按提示处理后重新发送。")
     except FormError as e:
         return reject(e.sheet, e.cell, str(e), "请使用下发的原始表格填写后重新发送。")
-    except Exception as e:  # an unreadable workbook must not stop the others
-        return reject("", "", f"文件无法读取：{type(e).__name__}。", "请用 Excel 或 WPS 打开确认无误后另存为 .xlsx 重新发送。")
+    except BaseException as e:  # an unreadable workbook must not stop the others (a parser's panic included)
+        _reraise_exit(e)
+        return reject("", "", UNREADABLE, unreadable)
     out.kind, out.recipient = meta.kind, meta.recipient
     spec, module = SPECS[meta.kind], KINDS[meta.kind]
     known = context.recipients(meta.kind)
@@ -159,13 +166,19 @@ def read_submission(path: Path, name: str, scheme: Scheme, period: Period, conte
     if meta.recipient not in known:
         return reject("", "", f"表格的接收方“{meta.recipient_name}（{meta.recipient}）”不在当前考评台账中。",
                       "请与绩效办联系确认。")
-    unreadable = "请用 Excel 或 WPS 打开确认无误后另存为 .xlsx 重新发送。"
     try:
-        signed = meta.verify(scheme.settings.key, definitions(form, spec, meta))
+        moved = column_changes(form, spec)
+        signed = not moved and meta.verify(scheme.settings.key, definitions(form, spec, meta))
     except FormError as e:
         return reject(e.sheet, e.cell, str(e), "请使用下发的原始表格填写后重新发送。")
-    except Exception as e:  # the other sheets are parsed only now: one that does not parse must not stop the run
-        return reject("", "", f"文件无法读取：{type(e).__name__}。", unreadable)
+    except BaseException as e:  # the other sheets are parsed only now: one that does not parse must not stop the run
+        _reraise_exit(e)
+        return reject("", "", UNREADABLE, unreadable)
+    if moved:
+        action = "列不得增删或移动。请使用下发的原始表格重新填写后发送。"
+        for sheet, cell, problem in moved:
+            out.issues.append(Issue(name, sheet, cell, problem, action))
+        return reject("", "", "表格的列被增删或移动过，填写的内容无法对应到正确的列，整份退回。", action)
     if not signed:
         grids = {g.sheet: g for g in spec.grids}
         try:
@@ -181,11 +194,15 @@ def read_submission(path: Path, name: str, scheme: Scheme, period: Period, conte
             out.issues.append(Issue(name, sheet, cell, problem, action))
         return reject("", "", "签名校验未通过，表格被改动过，整份退回。", action)
     sheets = {g.sheet for g in spec.grids} | {f.sheet for f in spec.fields}
+    # a cell holding an error value (#DIV/0!) reads as empty: like a formula, its stored value is not what was typed
+    errors = {s: {ref: v for ref, v in intake.error_cells(s).items() if ref not in intake.formula_cells(s)}
+              for s in sheets}
     try:
-        rd = Reading(scheme, form, meta, name, {s: intake.formula_cells(s) for s in sheets})
+        rd = Reading(scheme, form, meta, name, {s: intake.formula_cells(s) | set(errors[s]) for s in sheets}, errors)
         module.read_marks(rd)
-    except Exception as e:
-        return reject("", "", f"文件无法读取：{type(e).__name__}。", unreadable)
+    except BaseException as e:
+        _reraise_exit(e)
+        return reject("", "", UNREADABLE, unreadable)
     out.marks, out.issues = rd.marks, rd.sorted_issues()
     if any(i.severity == ERROR for i in out.issues):
         out.verdict = PENDING
@@ -193,18 +210,37 @@ def read_submission(path: Path, name: str, scheme: Scheme, period: Period, conte
 
 
 def list_files(folder: Path) -> list[tuple[Path, str]]:
+    """Every file under `folder`, with its name as shown to the user: the path relative to the folder, with
+    bytes that were not UTF-8 (a Chinese-Windows zip unpacked here leaves GBK names) and control characters
+    escaped visibly (values.visible_text), so the name can be written into a workbook and the record."""
     if not folder.exists():
         return []
     files = [p for p in folder.rglob("*") if p.is_file()]
-    return sorted((p, p.relative_to(folder).as_posix()) for p in files)
+    return sorted((p, visible_text(p.relative_to(folder).as_posix())) for p in files)
+
+
+def _reraise_exit(e: BaseException) -> None:
+    """Let an interrupt or an exit through; anything else a reader raises (an exception, or the panic of a
+    parser written in Rust, which is not an Exception) only rejects the file at hand."""
+    if isinstance(e, (KeyboardInterrupt, SystemExit, GeneratorExit)):
+        raise e
 
 
 _state: RunContext | None = None
+READER_MEMORY = 2 * 1024 ** 3  # address space a reader process may add: far above a form's needs (~100 MB)
 
 
 def _init(context: RunContext) -> None:
     global _state
     _state = context
+    try:  # a reader that tries to allocate gigabytes fails at once instead of swapping the machine (Linux, macOS)
+        import resource
+
+        with open("/proc/self/statm") as fh:
+            used = int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+        resource.setrlimit(resource.RLIMIT_AS, (used + READER_MEMORY, resource.getrlimit(resource.RLIMIT_AS)[1]))
+    except (ImportError, OSError, ValueError, AttributeError):
+        pass
 
 
 def _read(item: tuple[Path, str]) -> Outcome:
@@ -217,26 +253,69 @@ def _read(item: tuple[Path, str]) -> Outcome:
     return read_submission(path, name, _state.scheme, _state.period, _state)
 
 
+def _read_alone(context: RunContext, item: tuple[Path, str], pipe) -> None:
+    """In a single-use process: read one file and send its outcome back."""
+    _init(context)
+    pipe.send(_read(item))
+    pipe.close()
+
+
+def _crashed(item: tuple[Path, str]) -> Outcome:
+    path, name = item
+    stat = path.stat()
+    return Outcome(path, name, sha256_file(path), datetime.fromtimestamp(stat.st_mtime).replace(microsecond=0),
+                   verdict=REJECTED, issues=[Issue(name, "", "", CRASHED, "请用 Excel 或 WPS 打开确认无误后另存为 .xlsx 重新发送。")])
+
+
+def read_isolated(context: RunContext, items: list[tuple[int, tuple[Path, str]]], workers: int):
+    """Read each file in a process of its own (`workers` at a time), yielding (index, outcome): a file whose
+    reader dies — an exception or a signal (a parser aborting on a hostile file) — is rejected, nothing else."""
+    ctx = multiprocessing.get_context()
+    for start in range(0, len(items), max(1, workers)):
+        running = []
+        for index, item in items[start:start + max(1, workers)]:
+            receive, send = ctx.Pipe(duplex=False)
+            proc = ctx.Process(target=_read_alone, args=(context, item, send), daemon=True)
+            proc.start()
+            send.close()  # ours: once the child is gone, receiving ends instead of waiting
+            running.append((index, item, proc, receive))
+        for index, item, proc, receive in running:
+            try:
+                outcome = receive.recv()
+            except (EOFError, OSError):
+                outcome = _crashed(item)
+            finally:
+                receive.close()
+                proc.join()
+            yield index, outcome
+
+
 def read_all(scheme: Scheme, period: Period, files: list[tuple[Path, str]], progress: Progress | None = None,
              workers: int | None = None) -> list[Outcome]:
+    """Read every file in reader processes (a pool: the fast path), never in this one: a file that makes its
+    reader die by a signal must not take the collect with it. When the pool breaks so, the files it had not
+    finished are read again, each in a process of its own, and only the one whose reader dies is rejected."""
     total = len(files)
     workers = workers if workers is not None else (min(os.cpu_count() or 1, 8) if total >= 60 else 1)
-    outcomes: list[Outcome] = []
+    workers = max(1, workers)
+    done: dict[int, Outcome] = {}
     context = RunContext.of(scheme, period)  # once, in this process: the workers get it ready-made
-    if workers <= 1:
-        _init(context)
-        for item in files:
-            outcomes.append(_read(item))
-            if progress:
-                progress(len(outcomes), total)
-        return outcomes
-    with ProcessPoolExecutor(workers, initializer=_init, initargs=(context,)) as pool:
-        # small chunks (a file takes ~10 ms): at the end no worker waits long for another's last chunk
-        for outcome in pool.map(_read, files, chunksize=max(1, min(8, total // (workers * 4) or 1))):
-            outcomes.append(outcome)
-            if progress:
-                progress(len(outcomes), total)
-    return outcomes
+
+    def got(index: int, outcome: Outcome) -> None:
+        done[index] = outcome
+        if progress:
+            progress(len(done), total)
+
+    try:
+        with ProcessPoolExecutor(workers, initializer=_init, initargs=(context,)) as pool:
+            # small chunks (a file takes ~10 ms): at the end no worker waits long for another's last chunk
+            for index, outcome in enumerate(pool.map(_read, files, chunksize=max(1, min(8, total // (workers * 4) or 1)))):
+                got(index, outcome)
+    except BrokenProcessPool:
+        left = [(i, item) for i, item in enumerate(files) if i not in done]
+        for index, outcome in read_isolated(context, left, workers):
+            got(index, outcome)
+    return [done[i] for i in range(total)]
 
 
 def supersede(outcomes: list[Outcome]) -> None:

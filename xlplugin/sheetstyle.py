@@ -7,7 +7,7 @@ import pandas as pd
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
-from .values import storable
+from .values import storable, visible_text
 
 HEADER_FONT = Font(name="等线", bold=True, color="FFFFFF")
 HEADER_FILL = PatternFill("solid", fgColor="305496")
@@ -23,19 +23,22 @@ def display_width(value, cjk: float = 2.0) -> float:
 
 
 def set_text_or_value(cell, value) -> None:
-    """Write a value; text always stays text, even '=…' from an untrusted source (no formula injection)."""
+    """Write a value; text always stays text, even '=…' from an untrusted source (no formula injection), and is
+    made valid XML text with control characters shown visibly (values.visible_text)."""
     value = storable(value)
-    cell.value = value
     if isinstance(value, str):
+        cell.value = visible_text(value)
         cell.data_type = "s"
-    elif isinstance(value, (datetime, date)):
+        return
+    cell.value = value
+    if isinstance(value, (datetime, date)):
         cell.number_format = "yyyy-mm-dd"
 
 
 def write_frame(ws, frame: pd.DataFrame, widths: dict[str, float] | None = None) -> None:
     """Write `frame` with a styled header row, frozen header, filter and sensible column widths."""
     columns = list(frame.columns)
-    ws.append(columns)
+    ws.append([visible_text(str(c)) for c in columns])
     last_row = 1
     for last_row, row in enumerate(frame.itertuples(index=False, name=None), start=2):
         for col, value in enumerate(row, start=1):

@@ -16,7 +16,7 @@ from .spec import BodyRow, Field, Grid, canonical, cell_ref
 from .meta import Meta
 from .read import FormFile, is_data_row
 
-_FORMULA = object()  # what _raw gives for a formula cell (already reported): neither a value nor "left empty"
+_FORMULA = object()  # what _raw gives for a formula or error cell (already reported): neither a value nor "left empty"
 
 
 @dataclass
@@ -45,7 +45,8 @@ class Reading:
     form: FormFile
     meta: Meta
     file: str
-    formula_cells: dict[str, set[str]]
+    formula_cells: dict[str, set[str]]  # cells whose stored value is not what was typed: formulas and error values
+    error_cells: dict[str, dict[str, str]] = field(default_factory=dict)  # of those, the error values: {ref: #DIV/0!}
     marks: Marks = None  # type: ignore[assignment]  # set in __post_init__
     issues: list[Issue] = field(default_factory=list)
     _formulas: dict[str, dict[str, set[int]]] = field(default_factory=dict)  # sheet → column letter → rows
@@ -159,7 +160,12 @@ class Reading:
 
     def _raw(self, sheet: str, ref: str, value):
         if ref in self.formula_cells.get(sheet, ()):
-            self.issue(sheet, ref, "单元格中是公式，不是填写的值。", "请直接填写数值或文字，不要使用公式。")
+            error = self.error_cells.get(sheet, {}).get(ref)
+            if error is not None:
+                self.issue(sheet, ref, f"单元格中是错误值“{error or '#错误'}”（计算出错的结果），不是填写的值。",
+                           "请直接填写数值或文字。")
+            else:
+                self.issue(sheet, ref, "单元格中是公式，不是填写的值。", "请直接填写数值或文字，不要使用公式。")
             return _FORMULA
         return value
 

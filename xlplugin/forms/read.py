@@ -11,7 +11,7 @@ from pathlib import Path
 
 from python_calamine import CalamineWorkbook
 
-from .spec import KIND_NAMES, FormSpec, DEF, GROUP, SUBTOTAL, TOTAL, Grid, canonical
+from .spec import KIND_NAMES, FormSpec, DEF, GROUP, SUBTOTAL, TOTAL, Grid, canonical, cell_ref
 from .meta import MAP_HEADER_ROW, MAP_LABEL, META_FIELDS, META_SHEET, Meta, decode_rows
 
 
@@ -138,3 +138,27 @@ def read_grid(form: FormFile, grid: Grid, meta: Meta) -> list[tuple[int, str, di
         if sheet == grid.sheet and is_data_row(ident):
             out.append((row, ident, {c.key: form.cell(sheet, row, i) for i, c in enumerate(grid.columns)}))
     return out
+
+
+def column_changes(form: FormFile, spec: FormSpec) -> list[tuple[str, str, str]]:
+    """Header cells of the form's grids that are not the declared ones, as (sheet, cell, problem): a column
+    inserted, deleted or moved. Input columns are not signed, so an inserted column would shift the scores
+    into the wrong place unseen: the header row must match the declaration, as the rows must match the meta."""
+    found = []
+    for grid in spec.grids:
+        if grid.sheet not in form.sheet_names:
+            continue  # reported where the sheet is read
+        rows = form.rows(grid.sheet)
+        header = rows[grid.header_row] if grid.header_row < len(rows) else []
+        for i, col in enumerate(grid.columns):
+            have = canonical(header[i] if i < len(header) else None)
+            if have.replace("★", "").strip() != col.header:
+                found.append((grid.sheet, cell_ref(grid.header_row, i),
+                              f"第 {grid.header_row + 1} 行的列标题应为“{col.header}”，现为“{have[:40]}”（插入、删除或移动了列）。"))
+                break
+        else:
+            extra = [i for i in range(len(grid.columns), len(header)) if canonical(header[i]).strip()]
+            if extra:
+                found.append((grid.sheet, cell_ref(grid.header_row, extra[0]),
+                              f"表格右侧多出了列“{canonical(header[extra[0]])[:40]}”（插入或增加了列）。"))
+    return found
