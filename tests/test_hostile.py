@@ -166,8 +166,8 @@ def test_control_characters_in_text_and_names_are_kept_visibly(forms, tmp_path):
     folder = tmp_path / "提交"
     folder.mkdir()
     src = forms.paths["D001"]
-    path = rewrite(src, folder / "D001\x07\x1b[31m提醒.xlsx",
-                   lambda ms: ms.__setitem__(member_of(src, IND), set_cell_xml(ms[member_of(src, IND)], "M7", TYPED)))
+    rewrite(src, folder / "D001\x07\x1b[31m提醒.xlsx",
+            lambda ms: ms.__setitem__(member_of(src, IND), set_cell_xml(ms[member_of(src, IND)], "M7", TYPED)))
     office, result, by_name = run(forms, folder, tmp_path)
     (o,) = result.outcomes
     assert o.verdict == RECEIVED, problems(o)
@@ -177,7 +177,8 @@ def test_control_characters_in_text_and_names_are_kept_visibly(forms, tmp_path):
     assert names == ["D001␇␛[31m提醒.xlsx"]
     header = [c.value for c in wb[ledger.MARKS.name][1]]
     written = [dict(zip(header, r)) for r in wb[ledger.MARKS.name].iter_rows(min_row=2, values_only=True)]
-    assert [r["值"] for r in written if r["单元格"] == "M7"] == ["按期完成␁␇␛[31m…"]  # visibly, never dropped
+    # M7 is GX01's 情况说明 in the view (a row per unit × indicator): visibly, never dropped
+    assert [r["情况说明"] for r in written if r["指标代码"] == "GX01"] == ["按期完成␁␇␛[31m…"]
     CalamineWorkbook.from_path(str(office)).get_sheet_by_name(ledger.MARKS.name).to_python()
     assert "\x1b" not in "".join(result.error_lines(10))
 

@@ -41,7 +41,7 @@ def overview(scheme: Scheme, status: pd.DataFrame | None, ranking: pd.DataFrame 
             part = expected[expected["表格类型"] == kind]["状态"].value_counts()
             text = f"应交 {int(sum(part.get(s, 0) for s in STATES))} 份：" + "，".join(
                 f"{s} {int(part[s])}" for s in STATES if part.get(s, 0))
-            rows.append(["提交情况", kind, text, None, None])
+            rows.append([ledger.STATUS.name, kind, text, None, None])
         chase = expected[expected["状态"].isin(list(CHASE))]
         for r in chase.itertuples(index=False):
             contact, email = contacts.get((r.表格类型, r.接收方代码), (None, None))
@@ -52,7 +52,7 @@ def overview(scheme: Scheme, status: pd.DataFrame | None, ranking: pd.DataFrame 
             part = ranking[ranking["类别"] == category]
             counts = part["等次"].value_counts()
             dist = "，".join(f"{g.name} {int(counts.get(g.name, 0))}" for g in scheme.grades)
-            rows.append(["等次分布", category, f"{len(part)} 个单位：{dist}" + (f"（{label}）" if label else ""), None, None])
+            rows.append([ledger.DISTRIBUTION.name, category, f"{len(part)} 个单位：{dist}" + (f"（{label}）" if label else ""), None, None])
         for category in scheme.categories:
             part = ranking[ranking["类别"] == category].sort_values("类别排名")
             for where, chosen in (("前列", part.head(EDGE)), ("后列", part.tail(EDGE).iloc[::-1])):
