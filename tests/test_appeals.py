@@ -105,6 +105,7 @@ def sha(path: Path) -> str:
 # ------------------------------------------------------------------------------------------------ appeals
 
 
+@pytest.mark.slow  # a whole scored cycle through the CLI
 def test_an_upheld_appeal_moves_a_unit_across_a_grade_boundary(cycle, capsys):
     before = score(FileOfficeBook(cycle), write=False).results.units.set_index("unit")
     low = before[before["grade"] == "一般"]
@@ -166,6 +167,7 @@ def test_an_upheld_appeal_moves_a_unit_across_a_grade_boundary(cycle, capsys):
     assert "等次 一般→良好" in effect
 
 
+@pytest.mark.slow  # a whole scored cycle through the CLI
 def test_a_maintained_appeal_changes_nothing(cycle, capsys):
     base = sheet(cycle, ledger.RANKING.name)
     appeal_rows(cycle, [appeal("D005", BASE_COMPONENT, "维持"), appeal("D006", "GX01")])  # decided; not yet
@@ -181,6 +183,7 @@ def test_a_maintained_appeal_changes_nothing(cycle, capsys):
     assert adjustments(cycle) == []
 
 
+@pytest.mark.slow  # a whole scored cycle through the CLI
 def test_bad_appeal_rows_are_refused_and_nothing_is_written(cycle, capsys):
     set_settings(cycle, 申诉截止日期="2027-02-05")
     appeal_rows(cycle, [
@@ -206,6 +209,7 @@ def test_bad_appeal_rows_are_refused_and_nothing_is_written(cycle, capsys):
     assert code == 1 and "晚于申诉截止日期" in text
 
 
+@pytest.mark.slow  # a whole scored cycle through the CLI
 def test_the_core_clamps_an_adjustment_and_reports_it(cycle):
     """The pure core: an indicator adjusted above its points counts its points; before/after are reported."""
     book = FileOfficeBook(cycle)
@@ -230,6 +234,7 @@ def test_the_core_clamps_an_adjustment_and_reports_it(cycle):
 # ------------------------------------------------------------------------------------------------ history
 
 
+@pytest.mark.slow  # a whole scored cycle through the CLI
 def test_two_years_in_one_record(cycle, capsys, tmp_path):
     """The next year's workbook is a copy with 年度 + 1 that names last year's 数据文件 (same 签名密钥)."""
     last = sheet(cycle, ledger.RANKING.name).set_index("单位代码")
