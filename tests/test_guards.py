@@ -130,3 +130,35 @@ def test_a_form_with_errors_waits_until_the_office_accepts_it(office, capsys):
         marks = record.current_marks()
         assert set(marks["unit"]) == {"D001"} and len(marks[marks["item"] == "自评得分"]) == len(rows) - 1
         assert list(record.decisions().values()) == ["接受"]
+
+
+class Phases:
+    """A door's progress: records each phase a verb announces and the counts it reports."""
+
+    def __init__(self):
+        self.seen: list[str] = []
+
+    def phase(self, label: str) -> None:
+        self.seen.append(label)
+
+    def __call__(self, done: int, total: int) -> None:
+        self.seen.append(f"{done}/{total}") if done == total else None
+
+
+def test_every_verb_announces_its_phases(office):
+    """Each phase that can take a second is announced (the CLI prints it, Excel shows it in the status bar)."""
+    from xlplugin.collect import collect
+    from xlplugin.errors import UserError
+    from xlplugin.officebook import FileOfficeBook
+    from xlplugin.score import score
+
+    folder = office.parent / "提交"
+    folder.mkdir(exist_ok=True)
+    shutil.copy(next((office.parent / "输出").rglob("*_D001_*.xlsx")), folder)
+    p = Phases()
+    collect(FileOfficeBook(office), progress=p)
+    assert p.seen == ["读取考评台账", "读取并校验 1 个文件", "1/1", "写入考评数据文件和考评台账"]
+    p = Phases()
+    with pytest.raises(UserError):  # the D001 form is blank (待更正), so nothing counts: score refuses after reading
+        score(FileOfficeBook(office), progress=p)
+    assert p.seen == ["读取考评台账", "读取全年数据"]

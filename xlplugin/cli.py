@@ -74,20 +74,34 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"参数错误：{argparse_message(message)}\n（运行 xlplugin -h 查看用法）\n")
 
 
-def _progress(desc: str):
-    """A tqdm bar fed by the verbs' progress(done, total) callback."""
-    state: dict = {}
+class _Progress:
+    """The verbs' progress on the terminal: a line per phase, a tqdm bar while files or units are counted."""
 
-    def update(done: int, total: int) -> None:
-        bar = state.get("bar")
-        if bar is None:
-            bar = state["bar"] = tqdm(total=total, desc=desc, unit="份", ncols=80, file=sys.stderr,
-                                      disable=None)  # disabled when stderr is not a terminal
-        bar.update(done - bar.n)
+    def __init__(self, desc: str):
+        self.desc, self.bar = desc, None
+
+    def phase(self, label: str) -> None:
+        self._close()
+        self.desc = label
+        if sys.stderr.isatty():
+            print(f"{label}……", file=sys.stderr, flush=True)
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.bar is None:
+            self.bar = tqdm(total=total, desc=self.desc, unit="份", ncols=80, file=sys.stderr,
+                            disable=None)  # disabled when stderr is not a terminal
+        self.bar.update(done - self.bar.n)
         if done >= total:
-            bar.close()
+            self._close()
 
-    return update
+    def _close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
+
+def _progress(desc: str) -> _Progress:
+    return _Progress(desc)
 
 
 def cmd_init(args) -> int:
@@ -115,7 +129,7 @@ def cmd_collect(args) -> int:
 
 
 def cmd_score(args) -> int:
-    scored = score(FileOfficeBook(args.office))
+    scored = score(FileOfficeBook(args.office), progress=_progress("计分"))
     print(f"{scored.summary()}，结果写入考评台账（{WRITTEN}）。")
     print(f"前 {min(args.top, len(scored.ranking))} 名：")
     for line in scored.top_lines(args.top):

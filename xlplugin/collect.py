@@ -27,7 +27,7 @@ from .forms.inputs import Reading, diagnose
 from .forms.read import FormError, FormFile, column_changes, definitions, read_meta
 from .intake import MAX_FILE_BYTES, Rejected, inspect
 from .issues import ERROR, WARNING, Issue
-from .ledger import Progress
+from .ledger import Progress, announce
 from .marks import Marks, marks_table, marks_view
 from .officebook import OfficeBook
 from .overview import overview, read_view
@@ -402,6 +402,7 @@ def store(record: Record, period: Period, outcomes: list[Outcome]) -> None:
 
 def collect(book: OfficeBook, source: Path | None = None, period: str | None = None,
             progress: Progress | None = None, workers: int | None = None, write: bool = True) -> CollectResult:
+    announce(progress, "读取考评台账")
     scheme = load_scheme(book)
     p = scheme.period(period)
     folder = Path(source) if source else ledger.submission_folder(book, scheme)
@@ -413,11 +414,13 @@ def collect(book: OfficeBook, source: Path | None = None, period: str | None = N
     if not files:
         raise UserError(f"提交文件夹中没有任何文件：{folder}。请先把各单位发回的表格放进这个文件夹（或运行 xlplugin fetch），"
                         "什么也没有改动。")
+    announce(progress, f"读取并校验 {len(files)} 个文件")
     outcomes = read_all(scheme, p, files, progress, workers)
     supersede(outcomes)
     if not write:
         status, issues, marks = tables(scheme, p, outcomes)
         return CollectResult(folder, outcomes, status, issues, marks)
+    announce(progress, "写入考评数据文件和考评台账")
     typed = office_decisions(book)
     with Record.for_book(book, scheme) as record:
         with record.transaction("collect", p.name, {"folder": str(folder), "files": len(files)}):

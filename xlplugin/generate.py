@@ -10,7 +10,7 @@ from pathlib import Path
 from . import ledger
 from .forms import KINDS, SPECS, Recipient
 from .forms.evaluator import SelfReports
-from .ledger import Progress
+from .ledger import Progress, announce
 from .officebook import OfficeBook
 from .record import Record, record_path
 from .scheme import Period, Scheme, load_scheme
@@ -99,10 +99,12 @@ def write_forms(scheme: Scheme, period: Period, jobs: list[Job], progress: Progr
 def generate(book: OfficeBook, period: str | None = None, kinds: list[str] | None = None,
              progress: Progress | None = None, workers: int | None = None) -> GenerateResult:
     """Validate the scheme and write the forms of `period` (default: the current period) for `kinds`."""
+    announce(progress, "读取考评台账")
     scheme = load_scheme(book)
     p = scheme.period(period)
     folder = ledger.forms_folder(book, scheme, p)
     jobs = plan(scheme, p, folder, kinds)
+    announce(progress, f"生成 {len(jobs)} 份表格")
     reports = self_reports(book, scheme, p) if any(j.kind == "evaluator" for j in jobs) else None
     paths = write_forms(scheme, p, jobs, progress, workers, reports)
     return GenerateResult(folder, paths, Counter(j.kind for j in jobs))

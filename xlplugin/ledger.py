@@ -14,8 +14,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-#: a verb's progress callback: progress(done, total); the doors pass a tqdm bar or Excel's status bar
+#: a verb's progress callback: progress(done, total); the doors pass a tqdm bar or Excel's status bar, which also
+#: have `phase(label)`: the verbs announce each phase that can take a second (see `announce`)
 Progress = Callable[[int, int], None]
+
+
+def announce(progress: Progress | None, label: str) -> None:
+    """Tell the user which phase a verb is in (读取考评台账, 计分, 写入考评台账 …), where the door shows phases."""
+    phase = getattr(progress, "phase", None)
+    if phase is not None:
+        phase(label)
 
 OFFICE = "office"  # the office types the sheet; `init` writes a sample or an empty table
 

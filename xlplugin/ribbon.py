@@ -59,6 +59,12 @@ class StatusBar:
         self._last = now
         self._set(f"{self.label}：{done}/{total}（{done * 100 // max(total, 1)}%）")
 
+    def phase(self, label: str) -> None:
+        """A phase of the verb (读取考评台账, 计分 …): shown at once, and the label of the counts that follow."""
+        self.label = label
+        self._last = time.monotonic()
+        self._set(f"{label}……")
+
     def clear(self) -> None:
         self._set(False)  # False hands the status bar back to Excel
 
@@ -128,7 +134,8 @@ def do_collect(ui: Ribbon) -> None:
 
 
 def do_score(ui: Ribbon) -> None:
-    scored = score(ui.office)
+    with ui.progress("正在计分") as bar:
+        scored = score(ui.office, progress=bar)
     ui.activate(ledger.RANKING.name)
     ui.alert(f"{scored.summary()}，写入{WRITTEN}工作表。\n前 5 名：\n" + "\n".join(scored.top_lines(5, layout="numbered")))
 

@@ -22,6 +22,7 @@ from . import ledger
 from .feedback.analysis import feedback_sheet
 from .decisions import office_decisions, sync_decisions
 from .inputs import MARK_FIELDS, previous_results, read_appeals, read_inputs, require_marks
+from .ledger import Progress, announce
 from .officebook import ChartSpec, OfficeBook
 from .overview import overview, read_view
 from .record import Record, record_path
@@ -31,7 +32,7 @@ from .scoring import Inputs, Results, period_weights
 from .values import round_series, storable
 
 #: the sheets score writes, as the doors name them
-WRITTEN = "、".join((ledger.RANKING.name, "分类排名", ledger.DETAIL.name, ledger.INDICATOR_SCORES.name,
+WRITTEN = "、".join((ledger.OVERVIEW.name, ledger.RANKING.name, "分类排名", ledger.DETAIL.name, ledger.INDICATOR_SCORES.name,
                     ledger.DISTRIBUTION.name, f"{ledger.REVIEW.name}（有申诉时）", ledger.FEEDBACK.name))
 #: how one line of the ranking reads: aligned in the terminal, in columns in the demo, numbered in an alert
 TOP_LINE = {
@@ -150,11 +151,12 @@ def _keep_adjustments(record: Record, score_run: int, rv: Review) -> None:
                                   a.decided.isoformat() if a.decided else "")
 
 
-def score(book: OfficeBook, write: bool = True) -> ScoreResult:
+def score(book: OfficeBook, write: bool = True, progress: Progress | None = None) -> ScoreResult:
     """Score every period held so far from the year's record and the office's inputs; unless `write` is false,
     keep the run in the record and write the result sheets into the office workbook (one transaction)."""
     if write:
         book.ensure_writable()
+    announce(progress, "读取考评台账")
     scheme = load_scheme(book)
     appeals = read_appeals(book, scheme)  # a row that cannot be used refuses the run before anything is written
     if not record_path(book, scheme).exists():
@@ -163,8 +165,10 @@ def score(book: OfficeBook, write: bool = True) -> ScoreResult:
         with record.transaction("score") if write else nullcontext():
             if write:
                 sync_decisions(record, office_decisions(book))
+            announce(progress, "读取全年数据")
             inputs = read_inputs(book, scheme, record.current_marks()[MARK_FIELDS], appeals)
             require_marks(inputs)
+            announce(progress, "计分、定等次和排名")
             rv = review(scheme, inputs, appeals, previous_results(book, scheme, record))
             results = rv.after
             sheets = result_sheets(scheme, results, rv)
@@ -176,6 +180,7 @@ def score(book: OfficeBook, write: bool = True) -> ScoreResult:
                 _keep_adjustments(record, run, rv)
                 status = read_view(book, ledger.STATUS.name)
                 sheets = {ledger.OVERVIEW.name: overview(scheme, status, sheets[ledger.RANKING.name]), **sheets}
+                announce(progress, "写入考评数据文件和考评台账")
                 book.write_sheets(sheets, charts={ledger.DISTRIBUTION.name: ChartSpec("各类别等次分布", "单位数",
                                                                                        skip=("合计",))})
     return ScoreResult(results, sheets, rv)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from .. import ledger
 from ..inputs import previous_results, read_appeals, read_inputs, require_marks
-from ..ledger import Progress
+from ..ledger import Progress, announce
 from ..officebook import OfficeBook
 from ..review import Review, review
 from ..scheme import Scheme, load_scheme
@@ -82,6 +82,7 @@ class FeedbackResult:
 def feedback(book: OfficeBook, period: str | None = None, progress: Progress | None = None,
              workers: int | None = None) -> FeedbackResult:
     """Score from the office workbook as `score` does (without writing it) and write every unit's feedback."""
+    announce(progress, "读取考评台账和全年数据")
     scheme = load_scheme(book)
     appeals = read_appeals(book, scheme)
     inputs = read_inputs(book, scheme, appeals=appeals)
@@ -89,4 +90,5 @@ def feedback(book: OfficeBook, period: str | None = None, progress: Progress | N
     rv = review(scheme, inputs, appeals, previous_results(book, scheme))
     p = scheme.period(period)
     folder = ledger.feedback_folder(book, scheme, p)
+    announce(progress, "写入各单位的反馈表")
     return FeedbackResult(folder, write_feedback(book, scheme, rv.after, folder, p.name, progress, rv, workers))
