@@ -1,8 +1,9 @@
 """Cell values, once: what a clerk typed as a number or text, and any value as a spreadsheet cell or as text.
 
 Reading: normalise what is unambiguous, refuse what is not (`parse_number`, `clean_text`, `parse_date`).
-Writing: `storable` turns pandas/numpy values into plain Python ones for either adapter, and `excel_input` adds
-the guard against formula injection where the value goes to Excel as if typed. `cell_text` is a cell as text.
+Writing: `storable` turns pandas/numpy values into plain Python ones for either adapter, `visible_text` makes any
+text valid XML text with whatever a cell cannot hold escaped visibly, and `excel_input` adds the guard against
+formula injection where the value goes to Excel as if typed. `cell_text` is a cell as text.
 """
 from __future__ import annotations
 
@@ -14,6 +15,9 @@ from datetime import date, datetime
 
 MAX_TEXT = 2_000  # characters kept from one cell; a longer text is cut and reported
 
+# what XML text cannot hold (C0 controls but tab, newline, carriage return; lone surrogates; U+FFFE/U+FFFF) and
+# what a cell would hold invisibly (DEL, C1 controls): see visible_text
+_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 _GROUPED = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
 
@@ -121,13 +125,35 @@ def storable(value):
     return value
 
 
+def _visible(m: re.Match) -> str:
+    ch = m.group()
+    code = ord(ch)
+    if code < 0x20:
+        return chr(0x2400 + code)  # the Control Pictures a clerk can read: \x01 → ␁, \x07 → ␇, ESC → ␛
+    if code == 0x7F:
+        return "\u2421"  # ␡
+    if 0xDC80 <= code <= 0xDCFF:  # a byte that was not UTF-8 (a file name from a Chinese-Windows zip, in GBK)
+        return f"\\x{code - 0xDC00:02x}"
+    return f"\\u{code:04x}"  # C1 controls, other lone surrogates, U+FFFE/U+FFFF
+
+
+def visible_text(text: str) -> str:
+    r"""`text` as valid XML text, nothing dropped: control characters become their visible Control Pictures
+    ("按期完成\x01\x07" is shown as 按期完成␁␇; tab, newline and carriage return stay), bytes of a file name that
+    were not UTF-8 (kept by os.listdir as lone surrogates) are shown as \xd6\xb8, as `ls` shows them, and the
+    other characters no cell can hold (C1 controls, lone surrogates, U+FFFE/U+FFFF) as \u0085 and the like.
+    Applying it twice changes nothing more. Every text written into a workbook goes through this, so no cell
+    can make openpyxl refuse to write, or make the written workbook unreadable."""
+    return text if _UNSAFE.search(text) is None else _UNSAFE.sub(_visible, text)
+
+
 def excel_input(value):
     """A value to hand Excel as if typed: text gets a leading apostrophe, so '=…', '+…', '-…', '@…' stay text
     (the classic injection: text from submissions ends up here) and '001', '1/2', 'TRUE' or '50%' are not
     turned into numbers, dates or booleans."""
     value = storable(value)
     if isinstance(value, str):
-        return "'" + value if value else None
+        return "'" + visible_text(value) if value else None
     return value
 
 
