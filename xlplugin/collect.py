@@ -26,6 +26,7 @@ from .forms.read import FormError, FormFile, definitions, read_meta
 from .intake import MAX_FILE_BYTES, Rejected, inspect
 from .issues import ERROR, WARNING, Issue
 from .ledger import Progress
+from .looks import sheet_looks
 from .marks import Marks, marks_table
 from .officebook import OfficeBook
 from .record import PENDING, RECEIVED, Record
@@ -351,6 +352,7 @@ def collect(book: OfficeBook, source: Path | None = None, period: str | None = N
                 previous = None
             claims = bonus_claims(scheme, marks, previous)
             # the workbook is replaced inside the record's transaction: a failure to write it undoes the record
-            book.write_sheets({ledger.STATUS.name: status, ledger.ISSUES.name: issues, ledger.MARKS.name: marks,
-                               ledger.BONUS.name: claims})
+            sheets = {ledger.STATUS.name: status, ledger.ISSUES.name: issues, ledger.MARKS.name: marks,
+                      ledger.BONUS.name: claims}
+            book.write_sheets(sheets, looks=sheet_looks(scheme, sheets))
     return CollectResult(folder, outcomes, status, issues, marks)

@@ -22,6 +22,7 @@ from . import ledger
 from .feedback.analysis import feedback_sheet
 from .decisions import office_decisions, sync_decisions
 from .inputs import MARK_FIELDS, previous_results, read_appeals, read_inputs, require_marks
+from .looks import sheet_looks
 from .officebook import ChartSpec, OfficeBook
 from .record import Record, record_path
 from .review import Appeal, Review, history_columns, review, review_marks, review_sheet
@@ -174,5 +175,6 @@ def score(book: OfficeBook, write: bool = True) -> ScoreResult:
                                            _inputs_used(inputs, appeals), results.units)
                 _keep_adjustments(record, run, rv)
                 book.write_sheets(sheets, charts={ledger.DISTRIBUTION.name: ChartSpec("各类别等次分布", "单位数",
-                                                                                       skip=("合计",))})
+                                                                                       skip=("合计",))},
+                                  looks=sheet_looks(scheme, sheets, result_label(results)))
     return ScoreResult(results, sheets, rv)
