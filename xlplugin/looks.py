@@ -3,9 +3,8 @@
 `sheet_looks(scheme, sheets, label)` looks at each table's columns and gives it: the unit's code and name (and
 the ranks before them) repeated at the left of every printed page and frozen on screen; scores shown with two
 decimals; 等次 coloured by grade (the first grade green … the last red); long texts wrapped in a column of
-sensible width; and, on the sheets nobody reads back, a title row naming the sheet, year, period, date and
-whether the result is final (`label`). Sheets the verbs read back (提交情况, 加分审定, 汇总数据, the logs) keep their
-header in row 1.
+sensible width; and a title printed atop every page naming the sheet, year, period, date and whether the
+result is final (`label`).
 """
 from __future__ import annotations
 
@@ -13,12 +12,9 @@ from datetime import date
 
 import pandas as pd
 
-from . import ledger
 from .officebook import SheetLook
 from .textfit import display_width
 
-#: sheets whose header must stay in row 1: a verb reads them back as tables
-READ_BACK = frozenset(s.name for s in (ledger.STATUS, ledger.BONUS, ledger.MARKS, ledger.SEND_LOG, ledger.FETCH_LOG))
 #: the columns that say which unit a row is about, repeated on every printed page when they lead the table
 IDENTIFIERS = ("总排名", "类别排名", "名次", "单位代码", "单位名称")
 GRADE_COLUMNS = ("等次", "复核后等次")
@@ -69,5 +65,5 @@ def sheet_looks(scheme, sheets: dict[str, pd.DataFrame], label: str = "") -> dic
     out = {}
     for name, frame in sheets.items():
         parts = [name, when, date.today().isoformat()] + ([label] if label else [])
-        out[name] = look(name, frame, colors, None if name in READ_BACK else " · ".join(parts))
+        out[name] = look(name, frame, colors, " · ".join(parts))
     return out

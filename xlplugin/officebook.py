@@ -37,9 +37,10 @@ class ChartSpec:
 class SheetLook:
     """How an owned sheet reads on screen and on paper (issue 12): the writer of each adapter applies it.
 
-    The table keeps its header in row 1 unless `title` is given: then row 1 is the title (e.g. "总排名 · 2026年度
-    年终 · 2027-01-20 · 年度结果"), the header row 2. Printing: A4 landscape, fit to one page wide, the header row
-    and the first `repeat_columns` columns (e.g. code and name) on every page."""
+    The table keeps its header in row 1 (every reader, the office's formulas and pandas take it from there); the
+    `title` (e.g. "总排名 · 2026年度 年终 · 2027-01-20 · 年度结果") is printed at the top of every page. Printing: A4
+    landscape, fit to one page wide, the header row and the first `repeat_columns` columns (e.g. code and name)
+    on every page."""
 
     title: str | None = None
     number_formats: dict[str, str] = field(default_factory=dict)  # column → Excel format, e.g. "0.00"

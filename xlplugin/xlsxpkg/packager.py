@@ -115,9 +115,7 @@ def replace_sheets(source, target, sheets: dict[str, pd.DataFrame], charts: dict
         taken -= dropped | old_rels
         for o in owned:
             if o.chart is not None and len(o.frame.columns) > 1:
-                header_row = 2 if o.look is not None and o.look.title else 1
-                o.graft = charting.grafted(o.name, o.frame, o.chart, header_row, header_row + len(o.frame) + 1,
-                                           taken)
+                o.graft = charting.grafted(o.name, o.frame, o.chart, 1, len(o.frame) + 2, taken)
                 taken.update(o.graft.parts)
                 types.set(o.graft.drawing, contenttypes.DRAWING)
                 types.set(o.graft.chart, contenttypes.CHART)

@@ -2,8 +2,7 @@
 
 Rows go out in chunks as they are made, each cell with its own reference: text as an inline string
 (t="inlineStr": never a formula, and sharedStrings.xml is not touched), numbers as numbers, booleans as booleans,
-dates and times as serial numbers with a date format. Around the table: the optional title row, the styled
-header row, column widths, frozen panes, the filter, grades coloured by conditional formats, and the page set up
+dates and times as serial numbers with a date format. Around the table: the styled header row (row 1), the title in the printed page's header, column widths, frozen panes, the filter, grades coloured by conditional formats, and the page set up
 for print (A4 landscape, one page wide, the header row and the first columns on every page, page numbers).
 """
 from __future__ import annotations
@@ -26,7 +25,6 @@ MAX_WIDTH = 60  # column width cap (Excel character units)
 WRAP_WIDTH = 40  # width of a wrapped column unless the look says
 SAMPLE = 200  # rows looked at to size a column
 HEADER = CellStyle(bold=True, color="FFFFFF", fill="305496", border="B4B4B4", wrap=True, center=True, vcenter=True)
-TITLE = CellStyle(bold=True, size=14)
 DATE, DATETIME = "yyyy-mm-dd", "yyyy-mm-dd hh:mm:ss"
 BODY_TEXT = TextFit(cjk=2, other=1.1, margin=1.5, spacing=1.3)  # the default 11-point font, for wrapped rows
 FONT_SIZE = 11
@@ -120,7 +118,7 @@ def write(fh, name: str, frame: pd.DataFrame, look, styles: Styles, drawing: str
     columns = list(frame.columns)
     n = len(frame)
     title = look.title if look is not None else None
-    header_row = 2 if title else 1
+    header_row = 1  # the title goes to the printed page's header, so the table reads the same with or without
     last_row = header_row + n
     last_col = xmltext.column_letter(max(len(columns), 1))
     quoted = "'" + name.replace("'", "''") + "'"
@@ -151,9 +149,6 @@ def write(fh, name: str, frame: pd.DataFrame, look, styles: Styles, drawing: str
         out.append("<cols>" + "".join(f'<col min="{j}" max="{j}" width="{w:.2f}" customWidth="1"/>'
                                       for j, w in enumerate(widths, start=1)) + "</cols>")
     out.append("<sheetData>")
-    if title:
-        out.append(f'<row r="1" ht="24" customHeight="1"><c r="A1" t="inlineStr" s="{styles.xf(TITLE)}"><is><t>'
-                   f"{xmltext.text(title)}</t></is></c></row>")
     if columns:
         cells = "".join(f'<c r="{xmltext.column_letter(j)}{header_row}" t="inlineStr" s="{header_xf}"><is><t>'
                         f"{xmltext.text(str(c))}</t></is></c>" for j, c in enumerate(columns, start=1))
@@ -180,8 +175,6 @@ def write(fh, name: str, frame: pd.DataFrame, look, styles: Styles, drawing: str
         if repeat:
             titles = f"{quoted}!$A:${xmltext.column_letter(repeat)}," + titles
         layout.names["_xlnm.Print_Titles"] = titles
-    if title and len(columns) > 1:
-        out.append(f'<mergeCells count="1"><mergeCell ref="A1:{last_col}1"/></mergeCells>')
     if look is not None and look.grade_column in columns and look.grade_colors and n:
         letter = xmltext.column_letter(columns.index(look.grade_column) + 1)
         rules = "".join(f'<cfRule type="cellIs" dxfId="{styles.dxf(color)}" priority="{p}" operator="equal">'
@@ -195,7 +188,8 @@ def write(fh, name: str, frame: pd.DataFrame, look, styles: Styles, drawing: str
     tall = "1" if drawing else "0"  # a sheet with a chart is a small table: one page, so the chart prints whole
     out.append(f'<pageSetup paperSize="9" orientation="{"landscape" if landscape else "portrait"}" fitToWidth="1"'
                f' fitToHeight="{tall}"/>')
-    out.append("<headerFooter><oddFooter>&amp;C第 &amp;P 页，共 &amp;N 页</oddFooter></headerFooter>")
+    head = f"<oddHeader>&amp;C&amp;\"-,Bold\"&amp;12{xmltext.text(title.replace('&', '&&'))}</oddHeader>" if title else ""
+    out.append(f"<headerFooter>{head}<oddFooter>&amp;C第 &amp;P 页，共 &amp;N 页</oddFooter></headerFooter>")
     if drawing:
         out.append(f'<drawing r:id="{drawing}"/>')
     out.append("</worksheet>")
