@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from . import relationships as rels
-from ..values import storable
+from ..values import storable, visible_text
 
 SIZE = (720, 360)  # pixels: fits an A4 landscape page beside nothing else
 ROWS = 19  # rows the chart covers (at 20 px a row)
@@ -33,14 +33,14 @@ def _scratch(name: str, frame: pd.DataFrame, spec, header_row: int, anchor_row: 
     wb = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False})
     ws = wb.add_worksheet(name)
     top = header_row - 1  # 0-based
-    ws.write_row(top, 0, [str(c) for c in frame.columns])
+    ws.write_row(top, 0, [visible_text(str(c)) for c in frame.columns])
     for i, row in enumerate(frame.itertuples(index=False, name=None), start=top + 1):
         for j, v in enumerate(row):
             v = storable(v)
             if isinstance(v, (int, float)) and not isinstance(v, bool):
                 ws.write_number(i, j, v)
             elif v is not None:
-                ws.write_string(i, j, str(v))
+                ws.write_string(i, j, visible_text(str(v)))
     chart = wb.add_chart({"type": "column"})
     last = top + len(frame)
     for j, column in enumerate(frame.columns[1:], start=1):
@@ -48,7 +48,7 @@ def _scratch(name: str, frame: pd.DataFrame, spec, header_row: int, anchor_row: 
             continue
         chart.add_series({"name": [name, top, j], "categories": [name, top + 1, 0, last, 0],
                           "values": [name, top + 1, j, last, j]})
-    chart.set_title({"name": spec.title})
+    chart.set_title({"name": visible_text(spec.title)})
     if spec.y_title:
         chart.set_y_axis({"name": spec.y_title})
     chart.set_size({"width": SIZE[0], "height": SIZE[1]})
