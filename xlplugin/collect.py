@@ -28,6 +28,7 @@ from .forms.read import FormError, FormFile, column_changes, definitions, read_m
 from .intake import MAX_FILE_BYTES, Rejected, inspect
 from .issues import ERROR, WARNING, Issue
 from .ledger import Progress, announce
+from .looks import sheet_looks
 from .marks import Marks, marks_table, marks_view
 from .officebook import OfficeBook
 from .overview import overview, read_view
@@ -435,7 +436,7 @@ def collect(book: OfficeBook, source: Path | None = None, period: str | None = N
             claims = bonus_claims(scheme, marks, previous)
             # the workbook is replaced inside the record's transaction: a failure to write it undoes the record
             ranking = read_view(book, ledger.RANKING.name)
-            book.write_sheets({ledger.OVERVIEW.name: overview(scheme, status, ranking), ledger.STATUS.name: status,
-                               ledger.ISSUES.name: issues, ledger.MARKS.name: marks_view(marks),
-                               ledger.BONUS.name: claims})
+            sheets = {ledger.OVERVIEW.name: overview(scheme, status, ranking), ledger.STATUS.name: status,
+                      ledger.ISSUES.name: issues, ledger.MARKS.name: marks_view(marks), ledger.BONUS.name: claims}
+            book.write_sheets(sheets, looks=sheet_looks(scheme, sheets))
     return CollectResult(folder, outcomes, status, issues, marks)

@@ -5,6 +5,7 @@ Every file the tool writes — the office workbook, forms, feedback, fetched att
 """
 from __future__ import annotations
 
+import glob
 import hashlib
 import os
 import shutil
@@ -62,6 +63,32 @@ def backup(path: Path, folder_name: str) -> Path | None:
     target = folder / f"{path.stem}.{stamp}{path.suffix}"
     shutil.copy2(path, target)
     return target
+
+
+def prune_backups(path: Path, folder_name: str, keep: int) -> list[Path]:
+    """Remove old backups of `path` made by `backup`: the newest `keep` stay, and the first of each day; the
+    removed ones are returned. Files in the folder that are not such backups are left alone."""
+    folder = path.parent / folder_name
+    prefix, suffix = f"{path.stem}.", path.suffix
+    stamped = []
+    for f in folder.glob(f"{glob.escape(path.stem)}.*{suffix}") if folder.is_dir() else ():
+        stamp = f.name[len(prefix):len(f.name) - len(suffix)]
+        try:
+            when = datetime.strptime(stamp, "%Y%m%d-%H%M%S-%f")
+        except ValueError:
+            continue
+        stamped.append((when, f))
+    stamped.sort()
+    firsts, days = set(), set()
+    for when, f in stamped:
+        if when.date() not in days:
+            days.add(when.date())
+            firsts.add(f)
+    newest = {f for _, f in stamped[len(stamped) - max(keep, 1):]}
+    removed = [f for _, f in stamped if f not in newest and f not in firsts]
+    for f in removed:
+        f.unlink(missing_ok=True)
+    return removed
 
 
 def lock_files(path: Path) -> list[Path]:

@@ -12,8 +12,9 @@ import openpyxl
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from . import ledger
 from .files import write_atomically
-from .samples import DROPDOWNS, office_input_frames, sample_frames
+from .samples import DROPDOWNS, KEY, office_input_frames, sample_frames
 from .sheetstyle import write_frame
 
 WIDTHS = {"评分说明": 40, "指标名称": 28, "说明": 50, "值": 36, "分管单位": 40, "佐证要求": 24}
@@ -31,8 +32,20 @@ def init(path: str | Path, sample: str = "city", overwrite: bool = False) -> Pat
         ws = wb.create_sheet(sheet)
         write_frame(ws, frame, widths=WIDTHS)
         _dropdowns(ws, sheet, list(frame.columns), len(frame))
+        if sheet == ledger.SETTINGS.name:
+            _hide_key(ws, frame)
     write_atomically(path, wb.save)
     return path
+
+
+def _hide_key(ws, frame) -> None:
+    """The signing key's row hidden and left out of the sheet's print area (the rows above it)."""
+    rows = [i for i, item in enumerate(frame.iloc[:, 0], start=2) if item == KEY]
+    for row in rows:
+        ws.row_dimensions[row].hidden = True
+    if rows:
+        last = max(i for i in range(1, len(frame) + 2) if i not in rows)
+        ws.print_area = f"A1:{get_column_letter(len(frame.columns))}{last}"
 
 
 @dataclass(frozen=True)

@@ -132,6 +132,8 @@ def scheme_sheet(name: str) -> Sheet:
 BACKUP_FOLDER = "备份"  # beside the office workbook: a copy before every write
 #: the hidden sheet of every generated form (xlplugin.forms.meta): a workbook that has it is a form, never the office's
 FORM_META_SHEET = "_meta"
+#: 设置's row saying how many backups to keep (besides the first of each day), and its default
+BACKUPS_SETTING, BACKUPS_KEPT = "备份保留份数", 20
 DEFAULT_RECORD = "考评数据.sqlite"  # the year's record beside the workbook, unless 设置 数据文件 names another
 FORMS_FOLDER, FEEDBACK_FOLDER, MAIL_FOLDER = "表格", "反馈", "邮件"  # under <output>/<year><period>/
 

@@ -17,7 +17,8 @@ from typing import Protocol
 import pandas as pd
 
 from .errors import UserError
-from .files import backup, lock_files, write_atomically
+from . import ledger
+from .files import backup, lock_files, prune_backups, write_atomically
 from .ledger import BACKUP_FOLDER, FORM_META_SHEET
 from .values import clean_cell
 
@@ -36,9 +37,10 @@ class ChartSpec:
 class SheetLook:
     """How an owned sheet reads on screen and on paper (issue 12): the writer of each adapter applies it.
 
-    The table keeps its header in row 1 unless `title` is given: then row 1 is the title (e.g. "总排名 · 2026年度
-    年终 · 2027-01-20 · 年度结果"), the header row 2. Printing: A4 landscape, fit to one page wide, the header row
-    and the first `repeat_columns` columns (e.g. code and name) on every page."""
+    The table keeps its header in row 1 (every reader, the office's formulas and pandas take it from there); the
+    `title` (e.g. "总排名 · 2026年度 年终 · 2027-01-20 · 年度结果") is printed at the top of every page. Printing: A4
+    landscape, fit to one page wide, the header row and the first `repeat_columns` columns (e.g. code and name)
+    on every page."""
 
     title: str | None = None
     number_formats: dict[str, str] = field(default_factory=dict)  # column → Excel format, e.g. "0.00"
@@ -62,7 +64,8 @@ class OfficeBook(Protocol):
     def read_sheet(self, name: str) -> pd.DataFrame: ...
 
     def write_sheets(self, sheets: dict[str, pd.DataFrame], charts: dict[str, ChartSpec] | None = None,
-                     looks: dict[str, SheetLook] | None = None) -> None: ...
+                     looks: dict[str, SheetLook] | None = None) -> Path | None:
+        """Replace or add the sheets; the file adapter returns where it kept the previous workbook."""
 
     def ensure_writable(self) -> None:
         """Refuse (UserError) before any work when the workbook cannot be rewritten now."""
@@ -90,7 +93,7 @@ def table_from_rows(rows: list[list]) -> pd.DataFrame:
 
 
 class FileOfficeBook:
-    """The office workbook as an .xlsx file: fast reads with calamine, atomic writes with openpyxl."""
+    """The office workbook as an .xlsx file: fast reads with calamine, atomic writes of the owned sheets' parts."""
 
     def __init__(self, path: str | os.PathLike):
         self.path = Path(path).resolve()
@@ -99,6 +102,7 @@ class FileOfficeBook:
         refuse_non_workbook(self.path)
         self.folder = self.path.parent
         self._workbook = None
+        self.latest_backup: Path | None = None  # the copy the last write_sheets kept
 
     def _calamine(self):
         if self._workbook is None:
@@ -134,32 +138,34 @@ class FileOfficeBook:
                             "请先保存并关闭它，再重新运行；如确认没有打开，可删除这个锁定文件。")
 
     def write_sheets(self, sheets: dict[str, pd.DataFrame], charts: dict[str, ChartSpec] | None = None,
-                     looks: dict[str, SheetLook] | None = None) -> None:
-        """Replace (or add) the given sheets; every other sheet and its formatting stays as it was.
+                     looks: dict[str, SheetLook] | None = None) -> Path | None:
+        """Replace (or add) the given sheets; every other part of the workbook stays byte for byte as it was.
 
-        The previous version is kept as a timestamped backup beside the workbook, and the new one
-        replaces it atomically, so a crash leaves either the old or the new workbook, never half of one.
+        Only the sheets' own parts are written (xlplugin.xlsxpkg: streaming, no spreadsheet library loads the
+        workbook). The previous version is kept as a timestamped backup beside the workbook (the last
+        备份保留份数 of them, and the first of each day; `latest_backup` says where), and the new one replaces
+        it atomically, so a crash leaves either the old or the new workbook, never half of one. Returns the
+        backup's path.
         """
-        import openpyxl
+        from .xlsxpkg import replace_sheets
 
-        from .sheetstyle import write_frame
-
-        wb = openpyxl.load_workbook(self.path)
-        for name, frame in sheets.items():
-            if name in wb.sheetnames:
-                position = wb.sheetnames.index(name)
-                del wb[name]
-                ws = wb.create_sheet(name, position)
-            else:
-                ws = wb.create_sheet(name)
-            write_frame(ws, frame)
-            if charts and name in charts:
-                add_column_chart(ws, frame, charts[name])
         self.ensure_writable()
-        backup(self.path, BACKUP_FOLDER)
-        write_atomically(self.path, wb.save)
+        keep = self._backups_kept()
+        self.latest_backup = backup(self.path, BACKUP_FOLDER)
+        prune_backups(self.path, BACKUP_FOLDER, keep)
+        write_atomically(self.path, lambda tmp: replace_sheets(self.path, tmp, sheets, charts, looks))
         self._workbook = None
+        return self.latest_backup
 
+    def _backups_kept(self) -> int:
+        """设置 备份保留份数 as typed (the scheme checks it; here anything unusable means the default)."""
+        try:
+            frame = self.read_sheet(ledger.SETTINGS.name)
+            row = frame[frame.iloc[:, 0] == ledger.BACKUPS_SETTING]
+            value = float(row.iloc[0, 1]) if len(row) else None
+        except (KeyError, IndexError, TypeError, ValueError):
+            value = None
+        return int(value) if value is not None and value.is_integer() and value >= 1 else ledger.BACKUPS_KEPT
 
 OFFICE_SUFFIX = ".xlsx"  # what openpyxl rewrites faithfully (an .xlsm would lose its macros)
 
@@ -174,21 +180,3 @@ def refuse_non_workbook(path: Path) -> None:
     if path.suffix.lower() != OFFICE_SUFFIX or head != b"PK\x03\x04":
         raise UserError(f"“{path.name}”不是 Excel 工作簿（.xlsx），不能作为考评台账。请给出考评台账文件（.xlsx）；"
                         "如果台账是 .xls、.et 或其他格式，请先在 Excel 或 WPS 中另存为“Excel 工作簿 (.xlsx)”。")
-
-
-def add_column_chart(ws, frame: pd.DataFrame, spec: ChartSpec) -> None:
-    from openpyxl.chart import BarChart, Reference
-    from openpyxl.utils import get_column_letter
-
-    chart = BarChart()
-    chart.type = "col"
-    chart.title = spec.title
-    chart.y_axis.title = spec.y_title
-    chart.height, chart.width = 8, 16
-    rows = len(frame)
-    for c, name in enumerate(frame.columns[1:], start=2):
-        if name in spec.skip:
-            continue
-        chart.add_data(Reference(ws, min_col=c, min_row=1, max_row=rows + 1), titles_from_data=True)
-    chart.set_categories(Reference(ws, min_col=1, min_row=2, max_row=rows + 1))
-    ws.add_chart(chart, f"{get_column_letter(len(frame.columns) + 2)}2")

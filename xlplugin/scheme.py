@@ -24,7 +24,7 @@ from .values import cell_text
 SETTING_KEYS = ["考评机关", "年度", "当前考评期", "基本分", "提交文件夹", "输出文件夹", "截止日期", "加分上限",
                 "总分上限", "缺少考评得分时",
                 "SMTP服务器", "SMTP端口", "SMTP加密", "发件人", "SMTP用户名", "IMAP服务器", "IMAP端口", "IMAP加密",
-                "IMAP用户名", "IMAP文件夹", "联系人", "联系电话", "数据文件", "小数位数", "申诉截止日期", "签名密钥"]
+                "IMAP用户名", "IMAP文件夹", "联系人", "联系电话", "数据文件", "小数位数", "申诉截止日期", ledger.BACKUPS_SETTING, "签名密钥"]
 REQUIRED_SETTINGS = ["考评机关", "年度", "当前考评期", "基本分", "签名密钥"]
 
 SOURCES = ("自评", "考评部门", "评议", "领导", "绩效办")
@@ -58,6 +58,7 @@ class Settings:
     record_name: str = ledger.DEFAULT_RECORD  # the year's record, beside the workbook (数据文件)
     decimals: int = 2  # totals are published, graded and ranked at this many decimals (小数位数)
     appeal_deadline: str = ""  # 申诉截止日期
+    backups: int = ledger.BACKUPS_KEPT  # backups of the workbook kept besides the first of each day (备份保留份数)
 
 
 @dataclass(frozen=True)
@@ -413,6 +414,11 @@ def _settings(r: _Reader) -> Settings | None:
     if decimals is not None and (not float(decimals).is_integer() or decimals > 6):
         r.problem(ledger.SETTINGS.name, rows.get("小数位数"), "“小数位数”应为 0 至 6 的整数。")
         decimals = None
+    backups = r.number(ledger.SETTINGS.name, rows.get(ledger.BACKUPS_SETTING, 0), ledger.BACKUPS_SETTING,
+                       values.get(ledger.BACKUPS_SETTING), required=False, minimum=1)
+    if backups is not None and not float(backups).is_integer():
+        r.problem(ledger.SETTINGS.name, rows.get(ledger.BACKUPS_SETTING), f"“{ledger.BACKUPS_SETTING}”应为正整数。")
+        backups = None
     key = _text(values["签名密钥"])
     if len(key) < 16:
         r.problem(ledger.SETTINGS.name, rows["签名密钥"], "签名密钥太短（至少 16 个字符）；可删除此行后重新运行 xlplugin init 生成。")
@@ -426,6 +432,7 @@ def _settings(r: _Reader) -> Settings | None:
         total_cap=total_cap, missing_score=missing,
         record_name=_text(values.get("数据文件")) or ledger.DEFAULT_RECORD,
         decimals=int(decimals) if decimals is not None else 2, appeal_deadline=_text(values.get("申诉截止日期")),
+        backups=int(backups) if backups is not None else ledger.BACKUPS_KEPT,
     )
 
 

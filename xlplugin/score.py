@@ -23,6 +23,7 @@ from .feedback.analysis import feedback_sheet
 from .decisions import office_decisions, sync_decisions
 from .inputs import MARK_FIELDS, previous_results, read_appeals, read_inputs, require_marks
 from .ledger import Progress, announce
+from .looks import sheet_looks
 from .officebook import ChartSpec, OfficeBook
 from .overview import overview, read_view
 from .record import Record, record_path
@@ -182,5 +183,6 @@ def score(book: OfficeBook, write: bool = True, progress: Progress | None = None
                 sheets = {ledger.OVERVIEW.name: overview(scheme, status, sheets[ledger.RANKING.name]), **sheets}
                 announce(progress, "写入考评数据文件和考评台账")
                 book.write_sheets(sheets, charts={ledger.DISTRIBUTION.name: ChartSpec("各类别等次分布", "单位数",
-                                                                                       skip=("合计",))})
+                                                                                       skip=("合计",))},
+                                  looks=sheet_looks(scheme, sheets, result_label(results)))
     return ScoreResult(results, sheets, rv)

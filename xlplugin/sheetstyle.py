@@ -7,19 +7,15 @@ import pandas as pd
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
+from .textfit import display_width
 from .values import storable, visible_text
+
 
 HEADER_FONT = Font(name="等线", bold=True, color="FFFFFF")
 HEADER_FILL = PatternFill("solid", fgColor="305496")
 HEADER_ALIGN = Alignment(horizontal="center", vertical="center", wrap_text=True)
 THIN = Side(style="thin", color="B4B4B4")
 HEADER_BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
-
-
-def display_width(value, cjk: float = 2.0) -> float:
-    """Width of a value in Excel character units ('0' widths); a CJK character takes `cjk` of them."""
-    text = "" if value is None else str(value)
-    return sum(cjk if ord(ch) > 0x2E80 else 1 for ch in text)
 
 
 def set_text_or_value(cell, value) -> None:

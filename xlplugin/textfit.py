@@ -15,6 +15,12 @@ from functools import lru_cache
 CJK_FROM = 0x2E80  # code points above this are CJK (ideographs, kana, hangul, CJK punctuation, full-width forms)
 
 
+def display_width(value, cjk: float = 2.0) -> float:
+    """Width of a value in Excel character units ('0' widths); a CJK character takes `cjk` of them."""
+    text = "" if value is None else str(value)
+    return sum(cjk if ord(ch) > CJK_FROM else 1 for ch in text)
+
+
 @lru_cache(maxsize=65536)
 def wrapped_lines(text: str, width: float, cjk: float, other: float, margin: float) -> int:
     """Lines `text` wraps into in a column `width` units wide (each of its own lines at least one); cached, since

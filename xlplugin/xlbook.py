@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from .officebook import ChartSpec, SheetLook, table_from_rows
-from .sheetstyle import display_width
+from .textfit import display_width
 from .values import excel_input
 
 MAX_WIDTH = 60  # column width cap (Excel character units), as the file adapter uses

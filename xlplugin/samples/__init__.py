@@ -23,7 +23,8 @@ FILES = {
     ledger.RANK_POINTS.name: "rank_points.csv", ledger.BONUS_KINDS.name: "bonus.csv",
 }
 NUMERIC = {"分值", "权重(%)", "最低分", "优秀比例(%)", "名次", "单项上限", "在编人数"}
-NUMERIC_SETTINGS = {"年度", "基本分", "加分上限", "总分上限", "SMTP端口", "IMAP端口", "小数位数"}
+KEY = "签名密钥"  # 设置's row holding the signing key (init hides it)
+NUMERIC_SETTINGS = {"年度", "基本分", "加分上限", "总分上限", "SMTP端口", "IMAP端口", "小数位数", ledger.BACKUPS_SETTING}
 
 
 def _number(text: str):
@@ -48,7 +49,7 @@ def sample_frames(sample: str) -> dict[str, pd.DataFrame]:
             frame["值"] = [(_number(v) if k in NUMERIC_SETTINGS and v else v) for k, v in zip(frame["项目"], frame["值"])]
         frames[sheet] = frame[list(ledger.scheme_sheet(sheet).columns)]
     settings = frames[ledger.SETTINGS.name]
-    key_row = pd.DataFrame([["签名密钥", secrets.token_hex(32), "由 init 生成，用于给表格签名以发现篡改；只保存在本台账，切勿外传。"]],
+    key_row = pd.DataFrame([[KEY, secrets.token_hex(32), "由 init 生成，用于给表格签名以发现篡改；只保存在本台账，切勿外传。"]],
                            columns=settings.columns)
     frames[ledger.SETTINGS.name] = pd.concat([settings, key_row], ignore_index=True)
     return frames
