@@ -14,6 +14,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from . import ledger
 from .files import write_atomically
+from .overview import overview
 from .samples import DROPDOWNS, KEY, office_input_frames, sample_frames
 from .sheetstyle import write_frame
 
@@ -28,12 +29,15 @@ def init(path: str | Path, sample: str = "city", overwrite: bool = False) -> Pat
     frames = sample_frames(sample)
     wb = openpyxl.Workbook()
     wb.remove(wb.active)
-    for sheet, frame in {**frames, **office_input_frames(frames)}.items():
+    # 概览 first: the workbook opens on it, and collect and score rewrite it in place
+    first = {ledger.OVERVIEW.name: overview(None, None, None)}
+    for sheet, frame in {**first, **frames, **office_input_frames(frames)}.items():
         ws = wb.create_sheet(sheet)
         write_frame(ws, frame, widths=WIDTHS)
         _dropdowns(ws, sheet, list(frame.columns), len(frame))
         if sheet == ledger.SETTINGS.name:
             _hide_key(ws, frame)
+    wb.active = 0
     write_atomically(path, wb.save)
     return path
 

@@ -32,8 +32,11 @@ def next_step(status: pd.DataFrame | None, ranking: pd.DataFrame | None) -> str:
     return "表格已收齐并已计分：请核对总排名和复核记录，然后生成并发送反馈。"
 
 
-def overview(scheme: Scheme, status: pd.DataFrame | None, ranking: pd.DataFrame | None) -> pd.DataFrame:
+def overview(scheme: Scheme | None, status: pd.DataFrame | None, ranking: pd.DataFrame | None) -> pd.DataFrame:
+    """The 概览 table; with no scheme yet (a new workbook), only the next step."""
     rows: list[list] = [["下一步", None, next_step(status, ranking), None, None]]
+    if scheme is None:
+        return pd.DataFrame(rows, columns=COLUMNS)
     contacts = {(SPECS[k].folder, r.code): (r.contact, r.email) for k, m in KINDS.items() for r in m.recipients(scheme)}
     if status is not None and len(status):
         expected = status[status["接收方代码"].notna() & status["表格类型"].notna()]

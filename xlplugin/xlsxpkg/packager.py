@@ -139,7 +139,8 @@ def replace_sheets(source, target, sheets: dict[str, pd.DataFrame], charts: dict
                     for name, data in o.graft.parts.items():
                         out.writestr(_zipinfo(name), data)
                 with out.open(_zipinfo(o.part), "w", force_zip64=True) as raw, io.BufferedWriter(raw, 1 << 20) as fh:
-                    layout = worksheet.write(fh, o.name, o.frame, o.look, styles, drawing)
+                    layout = worksheet.write(fh, o.name, o.frame, o.look, styles, drawing,
+                                             selected=o.position == book.active_tab())
                 book.set_names(o.position, layout.names)
             out.writestr(_zipinfo(styles_part, infos.get(styles_part)), styles.to_bytes())
             out.writestr(_zipinfo(workbook_part, infos.get(workbook_part)), book.to_bytes())

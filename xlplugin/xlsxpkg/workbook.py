@@ -52,6 +52,14 @@ class Workbook:
         self.sheets_node.appendChild(node)
         return len(ids)
 
+    def active_tab(self) -> int:
+        """The position of the sheet the workbook opens on (its first workbook view's activeTab; 0 by default)."""
+        views = xmltext.child(self.root, "bookViews")
+        view = xmltext.children(views, "workbookView")[0] if views is not None and xmltext.children(
+            views, "workbookView") else None
+        value = view.getAttribute("activeTab") if view is not None else ""
+        return int(value) if value.isdigit() else 0
+
     def set_hidden(self, position: int, hidden: bool) -> None:
         node = self._sheet_nodes()[position]
         if hidden:

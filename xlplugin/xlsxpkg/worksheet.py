@@ -111,7 +111,7 @@ class _Cells:
         return self(str(plain), row)
 
 
-def write(fh, name: str, frame: pd.DataFrame, look, styles: Styles, drawing: str | None = None,
+def write(fh, name: str, frame: pd.DataFrame, look, styles: Styles, drawing: str | None = None, selected: bool = False,
           chart_rows: int = 0) -> Layout:
     """Write sheet `name` holding `frame` (header first) to the binary stream `fh`; `drawing` is the relationship
     id of its drawing, if any, and `chart_rows` the rows it takes below the table (to print it whole)."""
@@ -140,7 +140,8 @@ def write(fh, name: str, frame: pd.DataFrame, look, styles: Styles, drawing: str
     split = f'xSplit="{repeat}" ' if repeat else ""
     top_left = f"{xmltext.column_letter(repeat + 1)}{header_row + 1}"
     pane = "bottomRight" if repeat else "bottomLeft"
-    out.append(f'<sheetViews><sheetView workbookViewId="0"><pane {split}ySplit="{header_row}" topLeftCell="{top_left}"'
+    tab = ' tabSelected="1"' if selected else ""  # the sheet the workbook opens on (only that one: else "grouped")
+    out.append(f'<sheetViews><sheetView{tab} workbookViewId="0"><pane {split}ySplit="{header_row}" topLeftCell="{top_left}"'
                f' activePane="{pane}" state="frozen"/><selection pane="{pane}" activeCell="{top_left}"'
                f' sqref="{top_left}"/></sheetView></sheetViews>')
     out.append('<sheetFormatPr defaultRowHeight="15"/>')
