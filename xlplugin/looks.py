@@ -8,10 +8,12 @@ result is final (`label`).
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import pandas as pd
 
+from . import ledger
 from .officebook import SheetLook
 from .textfit import display_width
 
@@ -22,7 +24,8 @@ PALETTE = ("C6EFCE", "DDEBF7", "FFEB9C", "FCE4D6")  # green, blue, yellow, orang
 LAST = "FFC7CE"  # red: the lowest grade
 SCORE_WORDS = ("分", "合计", "%）")  # a numeric column named with one of these is a score: two decimals
 WRAP_FROM = 40  # a text column wider than this (Excel character units) wraps
-MAX_WRAPPED_ROWS = 20_000  # beyond this a sheet is a data table: no wrapping (row heights cost time)
+MAX_WRAPPED_ROWS = 20_000
+OVERVIEW_WIDTHS = {"板块": 9, "对象": 20, "内容": 78, "联系人": 8, "电子邮箱": 30}  # beyond this a sheet is a data table: no wrapping (row heights cost time)
 
 
 def grade_colors(grades) -> dict[str, str]:
@@ -66,4 +69,6 @@ def sheet_looks(scheme, sheets: dict[str, pd.DataFrame], label: str = "") -> dic
     for name, frame in sheets.items():
         parts = [name, when, date.today().isoformat()] + ([label] if label else [])
         out[name] = look(name, frame, colors, " · ".join(parts))
+        if name == ledger.OVERVIEW.name:  # one printed page: the content column takes the width
+            out[name] = replace(out[name], widths=OVERVIEW_WIDTHS, wrap=("对象", "内容"))
     return out

@@ -29,6 +29,7 @@ class CellStyle:
     wrap: bool = False
     center: bool = False
     vcenter: bool = False
+    top: bool = False  # aligned to the top: the cells beside a wrapped one, so a row reads as one line
 
 
 # an element as (tag, attributes, children): built here, compared with what the file holds by the same shape
@@ -155,7 +156,7 @@ class Styles:
             align["wrapText"] = "1"
         if style.center:
             align["horizontal"] = "center"
-        if style.vcenter or style.wrap:
+        if style.vcenter or style.wrap or style.top:
             align["vertical"] = "center" if style.vcenter else "top"
         if align:
             attrs["applyAlignment"] = "1"

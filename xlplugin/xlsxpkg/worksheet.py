@@ -128,7 +128,7 @@ def write(fh, name: str, frame: pd.DataFrame, look, styles: Styles, drawing: str
     wrap = look.wrap if look is not None else ()
     date_xf, datetime_xf = styles.xf(CellStyle(num_format=DATE)), styles.xf(CellStyle(num_format=DATETIME))
     makers = [_Cells(xmltext.column_letter(j + 1),
-                     styles.xf(CellStyle(num_format=number_formats.get(c, "General"), wrap=c in wrap)),
+                     styles.xf(CellStyle(num_format=number_formats.get(c, "General"), wrap=c in wrap, top=bool(wrap))),
                      date_xf, datetime_xf) for j, c in enumerate(columns)]
     header_xf = styles.xf(HEADER)
     repeat = min(look.repeat_columns if look is not None else 0, len(columns))
