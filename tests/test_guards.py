@@ -162,3 +162,14 @@ def test_every_verb_announces_its_phases(office):
     with pytest.raises(UserError):  # the D001 form is blank (待更正), so nothing counts: score refuses after reading
         score(FileOfficeBook(office), progress=p)
     assert p.seen == ["读取考评台账", "读取全年数据"]
+
+
+def test_collect_says_where_the_backup_is(office, capsys):
+    folder = office.parent / "提交"
+    folder.mkdir(exist_ok=True)
+    shutil.copy(next((office.parent / "输出").rglob("*_D001_*.xlsx")), folder)
+    code, out = run(capsys, "collect", str(office))
+    assert code == 0
+    line = next(line for line in out.splitlines() if line.startswith("改写前的台账已备份为："))
+    backup = Path(line.split("：", 1)[1])
+    assert backup.parent == office.parent / "备份" and backup.exists()

@@ -118,22 +118,30 @@ def cmd_generate(args) -> int:
     return 0
 
 
+def _backup_line(book: FileOfficeBook) -> None:
+    if book.latest_backup is not None:
+        print(f"改写前的台账已备份为：{book.latest_backup}")
+
+
 def cmd_collect(args) -> int:
-    result = collect(FileOfficeBook(args.office), Path(args.source) if args.source else None, args.period,
-                     progress=_progress("收集表格"))
+    book = FileOfficeBook(args.office)
+    result = collect(book, Path(args.source) if args.source else None, args.period, progress=_progress("收集表格"))
     print(f"收集文件夹：{result.folder}")
     print(result.summary())
     for line in result.error_lines(args.show):
         print(f"  · {line}" if not line.startswith("……") else f"  {line}")
+    _backup_line(book)
     return 0
 
 
 def cmd_score(args) -> int:
-    scored = score(FileOfficeBook(args.office), progress=_progress("计分"))
+    book = FileOfficeBook(args.office)
+    scored = score(book, progress=_progress("计分"))
     print(f"{scored.summary()}，结果写入考评台账（{WRITTEN}）。")
     print(f"前 {min(args.top, len(scored.ranking))} 名：")
     for line in scored.top_lines(args.top):
         print(f"  {line}")
+    _backup_line(book)
     return 0
 
 
