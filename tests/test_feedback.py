@@ -389,3 +389,28 @@ def test_feedback_written_in_parallel_is_the_same(cycle, tmp_path):
     assert sorted(p.name for p in parallel.paths) == sorted(serial)
     for p in parallel.paths:
         assert cells(openpyxl.load_workbook(p)[R.REPORT_SHEET]) == serial[p.name], p.name
+
+
+@pytest.mark.slow
+def test_overview_and_ranking_print_on_three_pages_with_names_on_each(cycle, tmp_path):
+    """概览 and 总排名 of the city sample, printed by LibreOffice: at most 3 pages, every page of 总排名 naming the units
+    (the code and name columns are repeated), the title atop every page."""
+    import subprocess
+
+    from xlplugin import soffice
+
+    wb = openpyxl.load_workbook(cycle["book"].path)
+    for name in wb.sheetnames:
+        if name not in ("概览", "总排名"):
+            del wb[name]
+    two = tmp_path / "two.xlsx"
+    wb.save(two)
+    pdf = soffice.convert(two, "pdf", tmp_path)
+    pages = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
+                           check=True).stdout.split("\f")
+    pages = [p for p in pages if p.strip()]
+    assert len(pages) <= 3, len(pages)
+    ranking_pages = [p for p in pages if "总排名 ·" in p]
+    names = [u.name for u in cycle["scheme"].units]
+    assert ranking_pages and all("单位名称" in p and any(n in p for n in names) for p in ranking_pages)
+    assert all("2026年度" in p for p in pages)
