@@ -101,6 +101,7 @@ def main(argv=None) -> int:
     cli = [sys.executable, "-m", "xlplugin.cli"]
     env_cwd = ROOT
 
+    from xlplugin import ledger
     from xlplugin.officebook import FileOfficeBook
     from xlplugin.scheme import load_scheme
 
@@ -111,7 +112,8 @@ def main(argv=None) -> int:
     scheme = load_scheme(FileOfficeBook(office))
     print(f"{len(scheme.units)} units × {len(scheme.indicators)} indicators; folder {folder}")
     rows = [("generate", *run(cli + ["generate", str(office)], env_cwd))]
-    forms = sorted(p for p in (folder / scheme.settings.output_dir).rglob("*.xlsx"))
+    book = FileOfficeBook(office)
+    forms = sorted(ledger.forms_folder(book, scheme, scheme.period()).rglob("*.xlsx"))  # this run's forms only
     target = folder / scheme.settings.submit_dir
     shutil.rmtree(target, ignore_errors=True)
     target.mkdir(parents=True)
