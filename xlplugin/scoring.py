@@ -56,7 +56,10 @@ INDICATOR, COMPONENT = "indicator", "component"  # what an adjustment replaced (
 
 @dataclass
 class Results:
-    indicators: pd.DataFrame  # unit, period, indicator, kind, max, self_score, evaluator_score, reason, falsified, score, lost
+    #: unit, period, indicator, kind, max, self_score, evaluator_score, reason, falsified, score, lost, self_counted
+    #: (the self score the self-evaluation counts: 0 when falsified), unverified (the score is the unit's own self
+    #: score, no evaluating department scored it: 未核实)
+    indicators: pd.DataFrame
     components: pd.DataFrame  # unit, period, component, weight, score (0-100), points (on the base)
     units: pd.DataFrame  # one row per unit: totals, bonus, final, grade, veto, ranks, quota
     periods: tuple[str, ...] = ()  # the periods held and scored, in the scheme's order
@@ -115,6 +118,12 @@ def indicator_scores(scheme: Scheme, marks: pd.DataFrame, period: str, fallback:
     pairs["score"] = score.where(~pairs["falsified"], 0.0)
     pairs["self_score"] = _clamp(pairs["self_score"], pairs["max"])
     pairs["lost"] = pairs["max"] - pairs["score"]
+    # 发现弄虚作假的，扣除该项指标全部得分: a falsified indicator is forfeited everywhere it feeds, the
+    # self-evaluation component included (self_score keeps what the unit claimed)
+    pairs["self_counted"] = pairs["self_score"].where(~pairs["falsified"], 0.0)
+    # the score stands on the unit's own word: no evaluating department scored it (未核实)
+    pairs["unverified"] = (fallback == FALLBACK_SELF) & pairs["evaluator_score"].isna() & \
+        pairs["self_score"].notna() & ~pairs["falsified"]
     pairs.insert(1, "period", period)
     return pairs
 
@@ -135,7 +144,7 @@ def component_scores(scheme: Scheme, inputs: Inputs, period: str, ind: pd.DataFr
     rows = []
     for comp in scheme.components:
         if comp.method == "得分率":
-            column = "self_score" if comp.source == "自评" else "score"
+            column = "self_counted" if comp.source == "自评" else "score"
             values = _rate(ind, comp.indicator_kind, column)
         elif comp.method == "评议平均":
             sel = m[(m["source"] == "评议") & (m["item"] == ITEM_RATER)]
@@ -262,7 +271,11 @@ def score(scheme: Scheme, inputs: Inputs) -> Results:
     inds, comps, adjusted = [], [], []
     for p in periods:
         ind = indicator_scores(scheme, marks, p.name, s.missing_score)
-        adjusted += _adjust(ind, "indicator", inputs.appeals, p.name, INDICATOR, ind["max"])
+        changed = _adjust(ind, "indicator", inputs.appeals, p.name, INDICATOR, ind["max"])
+        decided = {(a[0], a[2]) for a in changed}
+        reviewed = pd.Series([k in decided for k in zip(ind["unit"], ind["indicator"])], index=ind.index, dtype=bool)
+        ind["unverified"] &= ~reviewed  # a score the review decided is verified
+        adjusted += changed
         ind["lost"] = ind["max"] - ind["score"]
         inds.append(ind)
         comp = component_scores(scheme, inputs, p.name, ind)
