@@ -576,3 +576,47 @@ def test_period_weights_renormalise_and_share_equally_when_all_are_zero():
     assert r.units.set_index("unit")["total"].to_numpy() == pytest.approx(by_period.mean(axis=1).to_numpy())
     detail = result_sheets(zero, r)[ledger.DETAIL.name]
     assert detail["加权合计"].notna().all()
+
+
+def test_unverified_scores_are_marked_counted_and_listed():
+    """严格依据完成情况与核实分数 (seed 001): with 缺少考评得分时 = 采用自评得分, B1's K-2 (self 30, no evaluator score)
+    scores 30 — the unit's own word. That score is marked 未核实 in 指标得分 (both periods: 2 rows, nothing else),
+    counted in 得分明细 (B1 2, the others 0), and listed in 概览 under its evaluating department 评估组 (2 scores, for
+    乙一局) with the department's contact, so the office chases it before publishing. Under 记零分 it scores 0 and
+    nothing is unverified; a score the review decided (an upheld appeal) is verified."""
+    from xlplugin.overview import overview
+    from xlplugin.score import unverified_table
+
+    scheme, inputs = hand_case()
+    scheme = replace(scheme, evaluators=tuple(replace(e, contact="王科长", email="pg@example.gov.cn")
+                                              if e.name == "评估组" else e for e in scheme.evaluators))
+    r = score(scheme, inputs)
+    sheets = result_sheets(scheme, r)
+    ind = sheets[ledger.INDICATOR_SCORES.name]
+    assert list(ind.columns) == list(ledger.INDICATOR_SCORES.columns)
+    marked = ind[ind["核实"] == ledger.UNVERIFIED]
+    assert sorted(zip(marked["单位代码"], marked["考评期"], marked["指标代码"])) == [
+        ("B1", "年终", "KB1-2"), ("B1", "过程", "KB1-2")]
+    assert set(marked["得分"]) == {30}
+    # B2's K-1 is falsified (forfeited, 0): not unverified, even if it had no evaluator score
+    assert ind[(ind["单位代码"] == "B2") & (ind["指标代码"] == "KB2-1")]["核实"].isna().all()
+    detail = sheets[ledger.DETAIL.name].set_index("单位代码")["未核实指标数"]
+    assert detail.to_dict() == {"A1": 0, "A2": 0, "B1": 2, "B2": 0}
+    table = unverified_table(scheme, r)
+    assert table.to_dict("records") == [{"evaluator": "评估组", "scores": 2, "units": "乙一局"}]
+    view = overview(scheme, None, sheets[ledger.RANKING.name], table)
+    assert "另有 2 项得分考评部门未评分" in view.iloc[0]["内容"]
+    rows = view[view["板块"] == ledger.UNVERIFIED]
+    assert rows.values.tolist() == [[ledger.UNVERIFIED, "评估组", "2 项得分未评分、按自评得分计：乙一局", "王科长",
+                                     "pg@example.gov.cn"]]
+    # 记零分: K-2 scores 0, nothing stands unverified, 概览 has no such block
+    zero = replace(scheme, settings=make_settings(base=100, bonus_cap=2, missing=FALLBACK_ZERO))
+    r0 = score(zero, inputs)
+    assert not r0.indicators["unverified"].any()
+    assert unverified_table(zero, r0).empty
+    assert ledger.UNVERIFIED not in set(overview(zero, None, None, unverified_table(zero, r0))["板块"])
+    # an upheld appeal deciding B1's K-2 (年终) makes that score verified; 过程 stays unverified
+    appeals = pd.DataFrame([("B1", "年终", "KB1-2", 28)], columns=["unit", "period", "target", "score"])
+    ra = score(scheme, replace(inputs, appeals=appeals))
+    left = ra.indicators[ra.indicators["unverified"]]
+    assert list(zip(left["unit"], left["period"], left["indicator"])) == [("B1", "过程", "KB1-2")]

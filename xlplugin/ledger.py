@@ -99,8 +99,10 @@ MARKS = Sheet("汇总数据", ("单位代码", "单位名称", "考评期", "指
                        "评价者", "项目", "值"), "collect")
 RANKING = Sheet("总排名", (), "score")
 DETAIL = Sheet("得分明细", (), "score")
+#: 指标得分: 核实 says 未核实 where the score is the unit's own self score (no evaluating department scored it)
 INDICATOR_SCORES = Sheet("指标得分", ("单位代码", "考评期", "指标代码", "类型", "分值", "自评得分", "考评得分", "弄虚作假",
-                                  "得分", "失分", "扣分原因"), "score")
+                                  "得分", "失分", "扣分原因", "核实"), "score")
+UNVERIFIED = "未核实"  # a score used without verification (缺少考评得分时 = 采用自评得分)
 DISTRIBUTION = Sheet("等次分布", (), "score")
 #: 复核记录: every appeal and its effect on the unit's total, grade and rank (before = as if no appeal were upheld)
 REVIEW = Sheet("复核记录", ("单位代码", "单位名称", "考评期", "指标或组成部分", "名称", "申诉理由", "收到日期", "复核结论", "原得分",
