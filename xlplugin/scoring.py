@@ -38,6 +38,7 @@ class Inputs:
     office: unit, period, component, score                        (0-100, components scored by the office)
     bonus:  unit, kind, points                                    (approved bonus points per claim)
     vetoes: unit codes whose grade is lowered one level (一票否决)
+    veto_reasons: unit code → the veto's 事由, told to the unit in its feedback
     appeals: unit, period, target, score                          (upheld appeals: the score the review decided for an
                                                                    indicator code or a component name)
     """
@@ -47,6 +48,7 @@ class Inputs:
     bonus: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["unit", "kind", "points"]))
     vetoes: frozenset[str] = frozenset()
     appeals: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(APPEAL_FIELDS)))
+    veto_reasons: dict[str, str] = field(default_factory=dict)
 
 
 APPEAL_FIELDS = ("unit", "period", "target", "score")
@@ -61,7 +63,7 @@ class Results:
     #: score, no evaluating department scored it: 未核实)
     indicators: pd.DataFrame
     components: pd.DataFrame  # unit, period, component, weight, score (0-100), points (on the base)
-    units: pd.DataFrame  # one row per unit: totals, bonus, final, grade, veto, ranks, quota
+    units: pd.DataFrame  # one row per unit: totals, bonus, final, grade, veto (and its reason), ranks, quota
     periods: tuple[str, ...] = ()  # the periods held and scored, in the scheme's order
     interim: bool = False  # scored before the year's last period: an interim result (阶段性结果)
     #: the upheld appeals applied: unit, period, target, level (indicator/component), before, after
@@ -315,6 +317,7 @@ def score(scheme: Scheme, inputs: Inputs) -> Results:
     by_score = [grade_of(t, scheme) for t in units["final"]]
     lowest = len(scheme.grades) - 1
     units["veto"] = units["unit"].isin(inputs.vetoes)
+    units["veto_reason"] = [inputs.veto_reasons.get(c) if v else None for c, v in zip(units["unit"], units["veto"])]
     grade_index = [min(g + 1, lowest) if v else g for g, v in zip(by_score, units["veto"])]
     units["grade_by_score"] = [scheme.grades[g].name for g in by_score]
     units["grade"] = [scheme.grades[g].name for g in grade_index]
