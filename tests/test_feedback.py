@@ -414,3 +414,78 @@ def test_overview_and_ranking_print_on_three_pages_with_names_on_each(cycle, tmp
     names = [u.name for u in cycle["scheme"].units]
     assert ranking_pages and all("单位名称" in p and any(n in p for n in names) for p in ranking_pages)
     assert all("2026年度" in p for p in pages)
+
+
+# ------------------------------------------------------------------------- small crafted cases (the hand case)
+
+
+def _hand_feedback(inputs_change=lambda i: i):
+    from dataclasses import replace
+
+    from tests.test_scoring import hand_case
+
+    scheme, inputs = hand_case()
+    inputs = inputs_change(replace(inputs, veto_reasons={"B1": "主要负责人受到党纪处分"}))
+    results = score(scheme, inputs)
+    a = A.analyse(scheme, results)
+    sheet = A.feedback_sheet(scheme, results, a)
+
+    def text(code: str) -> str:
+        return "\n".join(A.narrative(a, A.unit_feedback(a, code), scheme.period()))
+
+    def rows(code: str, item: str) -> list[str]:
+        return list(sheet[(sheet["单位代码"] == code) & (sheet["项目"] == item)]["内容"])
+
+    return text, rows
+
+
+def test_a_vetoed_unit_is_told_the_reason():
+    """B1 (by score 良好) is vetoed for the 事由 the 一票否决 sheet gives: its narrative and the 反馈 sheet say why the
+    grade went down a level; B2, vetoed without a 事由 (and 较差 already), is told the veto without one."""
+    text, rows = _hand_feedback()
+    assert "因存在一票否决事项（主要负责人受到党纪处分），等次由“良好”降为“一般”" in text("B1")
+    assert rows("B1", "等次") == ["一般；一票否决（主要负责人受到党纪处分），由“良好”降为“一般”"]
+    assert "因存在一票否决事项，等次由“较差”降为“较差”" in text("B2")
+    assert rows("B2", "等次") == ["较差；一票否决，由“较差”降为“较差”"]
+
+
+def test_the_self_evaluation_is_not_praised_as_a_strength():
+    """B1 against 乙 (B1, B2), period-weighted (过程 20%, 年终 80%): 重点目标 87.5 vs (87.5+30)/2 = 58.75 → +28.75;
+    自我评估 95 vs (95+48)/2 = 71.5 → +23.5; 基础工作 0.2×70+0.8×80 = 78 vs (78+58)/2 = 68 → +10; 民主评议 75 vs
+    (75+57.5)/2 = 66.25 → +8.75; 共性目标 90 vs 85 → +5; 领导评价 80 vs 75 → +5. The three largest would name
+    自我评估 second; it is left out: 重点目标, 基础工作, 民主评议. 反馈's 最强项目 is 重点目标."""
+    text, rows = _hand_feedback()
+    strengths = text("B1").split("二、主要优势", 1)[1].split("三、存在的不足", 1)[0]
+    assert "自我评估" not in strengths
+    named = re.findall(r"\d\. (\S+?)：", strengths)
+    assert named == ["重点目标", "基础工作", "民主评议"]
+    assert rows("B1", "最强项目")[0].startswith("重点目标：87.50，高于同类平均 28.75")
+
+
+def test_equal_published_scores_share_a_rank_in_the_feedback():
+    """A1 93.5 and A2 91.5 + 2 bonus = 93.5: the same published score, the same rank (1st of 4, 1st in 甲) in the
+    narrative and in 反馈; B1 is 3rd."""
+    text, rows = _hand_feedback()
+    for code in ("A1", "A2"):
+        assert "在全部4个被考评单位中排第1名，在甲（2个单位）中排第1名" in text(code)
+        assert rows(code, "总排名") == ["第 1 名（共 4 个单位）"]
+    assert rows("B1", "总排名") == ["第 3 名（共 4 个单位）"]
+
+
+def test_a_unit_that_submitted_nothing_is_told_so():
+    """A2 returned no form (no 自评 marks in either period): its evaluator scores still count, its 自我评估 is 0.
+    It is told it submitted nothing, in the overview, the shortcomings and the advice, and not compared with the
+    category's average as a shortcoming (no "低于同类单位平均"); 反馈 has a 报送情况 row. A1, which submitted, is not."""
+    def drop_a2(inputs):
+        m = inputs.marks
+        return Inputs(m[~((m["unit"] == "A2") & (m["source"] == "自评"))], inputs.office, inputs.bonus, inputs.vetoes,
+                      inputs.appeals, inputs.veto_reasons)
+
+    text, rows = _hand_feedback(drop_a2)
+    a2 = text("A2")
+    assert "你单位未报送年终绩效考评表" in a2
+    assert "1. 未按要求报送年终绩效考评表和自评材料。" in a2
+    assert "按规定时限报送绩效考评表" in a2
+    assert "低于同类单位平均" not in a2 and "同类单位平均水平（" not in a2
+    assert rows("A2", "报送情况") == ["年终未报送考评表（无自评得分）"]
+    assert "未报送" not in text("A1") and rows("A1", "报送情况") == []

@@ -333,3 +333,54 @@ def test_convert_reports_a_failure(tmp_path):
     bad.write_bytes(b"not a workbook")
     with pytest.raises(RuntimeError, match="LibreOffice 转换失败"):
         soffice.convert(bad, "xlsx", tmp_path / "out")
+
+
+@requires_soffice
+def test_completion_rate_follows_the_indicators_direction(province, tmp_path):
+    """指标's 方向 decides 完成率 on the unit form, as LibreOffice computes it:
+      越高越好 ZB001 (target 8): actual 6 → 6 ÷ 8 = 75%;
+      越低越好 ZB053 (亿元GDP生产安全事故死亡率, target 0.02): actual 0.015 → 0.02 ÷ 0.015 = 133.3% (beats the target;
+        it showed 75% before), actual 0.025 → 0.02 ÷ 0.025 = 80%, actual 0 → 100%;
+      达标即满分 (ZB001 made so): actual 10 → 100% (not 125%), actual 6 → 75%."""
+    from dataclasses import replace
+
+    from xlplugin.forms.unit import INDICATORS, indicator_rows
+    from xlplugin.forms.write import _FORMULAS
+
+    scheme = province.scheme
+    direction = {i.code: i.direction for i in scheme.indicators}
+    assert direction["ZB053"] == "越低越好" and direction["ZB001"] == "越高越好"
+    assert sum(d == "越低越好" for d in direction.values()) == 8  # the sample's 控制在目标以内 indicators
+    rows = {b.id: b for b in indicator_rows(scheme.indicators)}
+    assert rows["ZB053"].values["direction"] == "越低越好"
+    reached = replace(next(i for i in scheme.indicators if i.code == "ZB001"), direction="达标即满分")
+    assert indicator_rows((reached,))[-3].values["direction"] == "达标即满分"
+
+    src = next(p for p in province.forms("被考评单位"))
+    form = FormFile(src)
+    at = {i: r for s, r, i in read_meta(form).rows if s == INDICATORS.sheet}
+    actual, target, rate = INDICATORS.col("actual"), INDICATORS.col("target"), INDICATORS.col("rate")
+    wb = openpyxl.load_workbook(src)
+    ws = wb[INDICATORS.sheet]
+    letters = {"actual": cell_ref(0, actual)[:-1], "target": cell_ref(0, target)[:-1]}
+    # the other cases: each direction's formula written below the form's table, on its own target and actual
+    cases = [("ZB001", 6, 0.75), ("ZB053", 0.015, 0.02 / 0.015)]
+    for code, value, _ in cases:
+        ws[cell_ref(at[code], actual)] = value
+    extra = ws.max_row + 3
+    more = [("越低越好", 0.02, 0.025, 0.8), ("越低越好", 0.02, 0, 1.0), ("达标即满分", 8, 10, 1.0),
+            ("达标即满分", 8, 6, 0.75), ("越高越好", 0, 5, None)]
+    for n, (d, t, a, _) in enumerate(more):
+        r = extra + n
+        ws[cell_ref(r, target)], ws[cell_ref(r, actual)] = t, a
+        ws[cell_ref(r, rate)] = _FORMULAS["rate"][d].format(row=r + 1, **letters)
+    filled = tmp_path / "filled" / src.name
+    filled.parent.mkdir()
+    wb.save(filled)
+    saved = soffice.convert_many([filled], "xlsx", tmp_path / "saved")[0]
+    got = openpyxl.load_workbook(saved, data_only=True)[INDICATORS.sheet]
+    for code, _, want in cases:
+        assert got[cell_ref(at[code], rate)].value == pytest.approx(want), code
+    for n, (d, t, a, want) in enumerate(more):
+        value = got[cell_ref(extra + n, rate)].value
+        assert (value in (None, "") if want is None else value == pytest.approx(want)), (d, t, a, value)

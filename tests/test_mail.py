@@ -522,3 +522,29 @@ def test_changes_after_sending_are_reported_not_resent(office, smtp):
     assert len(smtp.handler.to("new@songyuan.example.gov.cn")) == 1
     with pytest.raises(ValueError, match="不在本次的接收方中"):
         send(FileOfficeBook(office), "forms", kinds=["rater"], resend=["D001"])
+
+
+def test_forms_body_greets_a_leader_by_name_and_post_and_says_what_is_locked(city):
+    """A leader is greeted as 刘志刚市长 (领导's 姓名 + 职务), not by the form's recipient name 刘志刚（市长）; a unit keeps
+    its name (and contact). The notes say what the forms show: only the yellow cells are filled in, the rest is locked
+    (white, not grey); only the unit form has grey computed cells."""
+    from xlplugin.mail.message import template_context
+    from xlplugin.templating import render
+
+    book = FileOfficeBook(city.office)
+    scheme, period = city.scheme, city.scheme.period()
+    by_kind = {}
+    for o in plan_messages(book, scheme, period, "forms", ["unit", "leader"]):
+        by_kind.setdefault((o.kind, o.recipient.code), o)
+    body = {key: render("mail/forms_body.txt.j2", **template_context(scheme, period, o))
+            for key, o in by_kind.items()}
+    leader = body[("leader", "L01")]
+    assert leader.splitlines()[0] == "刘志刚市长："  # (the attachment's file name keeps 刘志刚（市长）)
+    assert "灰色部分已锁定" not in leader and "黄色单元格" in leader and "灰色单元格" not in leader
+    l02 = body[("leader", "L02")]
+    assert l02.startswith("王建国常务副市长：")
+    unit = next(u for u in scheme.units if ("unit", u.code) in body)
+    text = body[("unit", unit.code)]
+    first = text.splitlines()[0]
+    assert first.startswith(unit.name) and first.endswith("：")
+    assert "灰色部分已锁定" not in text and "黄色单元格" in text and "灰色单元格自动计算" in text

@@ -146,3 +146,16 @@ def test_rank_table_must_cover_every_leaders_units(city_office):
     wb.save(city_office)
     found = problems(city_office)
     assert any(p.startswith("【领导】第 2 行：") and "“排名分值”表只设定了 18 个名次" in p for p in found), found
+
+
+def test_indicator_direction_is_optional_and_checked(city_office):
+    """指标's 方向: a column an office may leave out (every indicator then 越高越好); a value outside the list is refused."""
+    wb = openpyxl.load_workbook(city_office)
+    ws = wb["指标"]
+    ws.delete_cols([c.value for c in ws[1]].index("方向") + 1)
+    wb.save(city_office)
+    assert {i.direction for i in load_scheme(FileOfficeBook(city_office)).indicators} == {"越高越好"}
+    ws.cell(1, ws.max_column + 1, "方向")
+    wb.save(city_office)
+    set_cells(city_office, "指标", {(2, "方向"): "越少越好"})
+    assert "【指标】第 2 行：方向应为“越高越好”“越低越好”“达标即满分”之一（不填为“越高越好”），现为“越少越好”。" in problems(city_office)

@@ -162,7 +162,8 @@ def test_hand_computed_case():
         A1  重点 (48+30)/80 = 97.5   共性 (10+9)/20 = 95   自评 (50+30+10+10)/100 = 100
         A2  重点 (46+30)/80 = 95     共性 (10+0)/20 = 50   自评 (48+30+10+10)/100 = 98  (self 35 clamped to 30)
         B1  重点 (40+30)/80 = 87.5   共性 (8+10)/20 = 90   自评 (45+30+10+10)/100 = 95
-        B2  重点 (0+24)/80 = 30      共性 (6+10)/20 = 80   自评 (50+30+8+10)/100 = 98
+        B2  重点 (0+24)/80 = 30      共性 (6+10)/20 = 80   自评 (0+30+8+10)/100 = 48
+            (B2's K-1 is falsified: forfeited in the self-evaluation too, its self score 50 counts 0)
     民主评议 (G1, G2): A1 满意, 基本满意 → (100+75)/2 = 87.5;  A2 满意, 满意 → 100;
         B1 基本满意 ×2 → 75;  B2 不满意, 基本满意 → (40+75)/2 = 57.5
     领导评价 (rank by L1 / L2 → (15 × points1 + 10 × points2) / 25):
@@ -173,14 +174,14 @@ def test_hand_computed_case():
         A1  48.75 + 9.5 + 10  + 8.75 + 9.6 + 7  = 93.6
         A2  47.5  + 5   + 9.8 + 10   + 9.4 + 10 = 91.7
         B1  43.75 + 9   + 9.5 + 7.5  + 8   + 8  = 85.75
-        B2  15    + 8   + 9.8 + 5.75 + 7   + 6  = 51.55
+        B2  15    + 8   + 4.8 + 5.75 + 7   + 6  = 46.55
     过程: the same marks, only the office score differs, so 过程 = 年终 − 0.1 × (office 年终 − office 过程):
-        A1 93.6 − 0.5 = 93.1;  A2 91.7 − 1 = 90.7;  B1 85.75 − 1 = 84.75;  B2 51.55 − 1 = 50.55
+        A1 93.6 − 0.5 = 93.1;  A2 91.7 − 1 = 90.7;  B1 85.75 − 1 = 84.75;  B2 46.55 − 1 = 45.55
     total = 过程 × 20% + 年终 × 80%:
-        A1 18.62 + 74.88 = 93.5;  A2 18.14 + 73.36 = 91.5;  B1 16.95 + 68.6 = 85.55;  B2 10.11 + 41.24 = 51.35
+        A1 18.62 + 74.88 = 93.5;  A2 18.14 + 73.36 = 91.5;  B1 16.95 + 68.6 = 85.55;  B2 9.11 + 37.24 = 46.35
     bonus: A2 命名表彰 1.5 → 1 (its cap) + 自主创新 1 + 推广 0.5 = 2.5 → 2 (加分上限);
         B1 命名表彰 1.5 → 1;  B2's claim has no approved points → 0
-    final: A1 93.5, A2 91.5 + 2 = 93.5, B1 85.55 + 1 = 86.55, B2 51.35
+    final: A1 93.5, A2 91.5 + 2 = 93.5, B1 85.55 + 1 = 86.55, B2 46.35
     grade by score: A1 优秀, A2 优秀, B1 良好, B2 较差; vetoes on B1 and B2: B1 良好 → 一般, B2 stays 较差
     ranks: A1 1, A2 1 (tie), B1 3, B2 4; within 甲: A1 1, A2 1; within 乙: B1 1, B2 2
     quota (staff × % of the final grade, rounded down): A1 37 × 20% = 7.4 → 7; A2 50 × 20% = 10;
@@ -207,7 +208,7 @@ def test_hand_computed_case():
     comp = r.components.set_index(["unit", "period", "component"])["score"]
     expected_components = {
         "A1": (97.5, 95, 100, 87.5, 96), "A2": (95, 50, 98, 100, 94),
-        "B1": (87.5, 90, 95, 75, 80), "B2": (30, 80, 98, 57.5, 70),
+        "B1": (87.5, 90, 95, 75, 80), "B2": (30, 80, 48, 57.5, 70),
     }
     office = {"A1": (65, 70), "A2": (90, 100), "B1": (70, 80), "B2": (50, 60)}
     for u, values in expected_components.items():
@@ -219,7 +220,7 @@ def test_hand_computed_case():
         "A1": (93.1, 93.6, 93.5, 0, 93.5, "优秀", "优秀", 1, 1, 20, 7),
         "A2": (90.7, 91.7, 91.5, 2, 93.5, "优秀", "优秀", 1, 1, 20, 10),
         "B1": (84.75, 85.75, 85.55, 1, 86.55, "良好", "一般", 3, 1, 16, 4),
-        "B2": (50.55, 51.55, 51.35, 0, 51.35, "较差", "较差", 4, 2, 14, 3),
+        "B2": (45.55, 46.55, 46.35, 0, 46.35, "较差", "较差", 4, 2, 14, 3),
     }
     for u, (p, y, total, bonus, final, by_score, grade, rank, cat_rank, pct, staff) in expected.items():
         row = unit_row(r, u)
@@ -244,10 +245,11 @@ def test_hand_case_variants():
     b1 = unit_row(r, "B1")
     assert (b1["grade"], b1["quota_pct"], b1["quota_staff"]) == ("良好", 18, 5)
     assert unit_row(r, "B2")["grade"] == "较差"
-    # without the falsified flag, B2's K-1 scores 50: 重点 (50+24)/80 = 92.5 → +0.5 × 62.5 = +31.25 points
+    # without the falsified flag, B2's K-1 scores 50: 重点 (50+24)/80 = 92.5 → +0.5 × 62.5 = +31.25 points,
+    # and its self score 50 counts again in 自我评估: (50+30+8+10)/100 = 98 → +0.1 × 50 = +5 points
     marks = inputs.marks[~((inputs.marks["item"] == "弄虚作假") & (inputs.marks["unit"] == "B2"))]
     r = score(scheme, Inputs(marks, inputs.office, inputs.bonus, inputs.vetoes))
-    assert unit_row(r, "B2")["final"] == pytest.approx(51.35 + 31.25, abs=EPS)
+    assert unit_row(r, "B2")["final"] == pytest.approx(46.35 + 31.25 + 5, abs=EPS)
     # 记零分: B1's unscored K-2 counts 0: 重点 40/80 = 50 → −0.5 × 37.5 = −18.75 in both periods
     scheme0 = replace(scheme, settings=make_settings(base=100, bonus_cap=2, missing=FALLBACK_ZERO))
     r = score(scheme0, inputs)
@@ -255,7 +257,7 @@ def test_hand_case_variants():
     # a 总分上限 of 93 caps A1 and A2 (93.5 → 93), still tied
     scheme_cap = replace(scheme, settings=make_settings(base=100, bonus_cap=2, total_cap=93))
     r = score(scheme_cap, inputs)
-    assert list(r.units["final"]) == [93, 93, 86.55, 51.35]
+    assert list(r.units["final"]) == [93, 93, 86.55, 46.35]
     # year-end marks only: the periods present are renormalised, the total is the 年终 total
     y = Inputs(inputs.marks[inputs.marks["period"] == "年终"], inputs.office[inputs.office["period"] == "年终"],
                inputs.bonus, inputs.vetoes)
@@ -487,7 +489,7 @@ def test_every_number_traces_back(case):
     for comp in scheme.components:
         if comp.method != "得分率":
             continue
-        column = "self_score" if comp.source == "自评" else "score"
+        column = "self_counted" if comp.source == "自评" else "score"
         for (unit, period), part in c[c["component"] == comp.name].groupby(["unit", "period"]):
             sel = i[(i["unit"] == unit) & (i["period"] == period)]
             if comp.indicator_kind in ("重点", "共性"):
@@ -497,6 +499,24 @@ def test_every_number_traces_back(case):
                 assert got == 0 and not part["has_data"].iloc[0]
             else:
                 assert got == pytest.approx(sel[column].fillna(0).sum() / sel["max"].sum() * 100, abs=1e-6)
+
+
+def test_falsified_indicator_is_forfeited_in_the_self_evaluation_too():
+    """发现弄虚作假的，扣除该项指标全部得分 (seed 001): B2's K-1 (self 50, evaluator 50, falsified) scores 0 as an
+    indicator and counts 0 in 自我评估 as well: (0+30+8+10)/100 = 48, not (50+30+8+10)/100 = 98, so B2's 自我评估
+    brings 48 × 10% = 4.8 points instead of 9.8 in each period, 5 points less in the total (51.35 → 46.35).
+    The claimed self score stays visible (self_score 50); only what counts (self_counted) is 0."""
+    scheme, inputs = hand_case()
+    r = score(scheme, inputs)
+    ind = r.indicators.set_index(["unit", "period", "indicator"])
+    row = ind.loc[("B2", "年终", "KB2-1")]
+    assert (row["self_score"], row["self_counted"], row["score"]) == (50, 0, 0)
+    assert ind.loc[("B2", "年终", "KB2-2"), "self_counted"] == 30  # not falsified: counts as claimed
+    comp = r.components.set_index(["unit", "period", "component"])
+    for period in ("过程", "年终"):
+        assert comp.loc[("B2", period, "自我评估"), "score"] == pytest.approx(48, abs=EPS)
+        assert comp.loc[("B2", period, "自我评估"), "points"] == pytest.approx(4.8, abs=EPS)
+    assert unit_row(r, "B2")["total"] == pytest.approx(51.35 - 5, abs=EPS)
 
 
 def test_hand_case_traces_back():
@@ -556,3 +576,47 @@ def test_period_weights_renormalise_and_share_equally_when_all_are_zero():
     assert r.units.set_index("unit")["total"].to_numpy() == pytest.approx(by_period.mean(axis=1).to_numpy())
     detail = result_sheets(zero, r)[ledger.DETAIL.name]
     assert detail["加权合计"].notna().all()
+
+
+def test_unverified_scores_are_marked_counted_and_listed():
+    """严格依据完成情况与核实分数 (seed 001): with 缺少考评得分时 = 采用自评得分, B1's K-2 (self 30, no evaluator score)
+    scores 30 — the unit's own word. That score is marked 未核实 in 指标得分 (both periods: 2 rows, nothing else),
+    counted in 得分明细 (B1 2, the others 0), and listed in 概览 under its evaluating department 评估组 (2 scores, for
+    乙一局) with the department's contact, so the office chases it before publishing. Under 记零分 it scores 0 and
+    nothing is unverified; a score the review decided (an upheld appeal) is verified."""
+    from xlplugin.overview import overview
+    from xlplugin.score import unverified_table
+
+    scheme, inputs = hand_case()
+    scheme = replace(scheme, evaluators=tuple(replace(e, contact="王科长", email="pg@example.gov.cn")
+                                              if e.name == "评估组" else e for e in scheme.evaluators))
+    r = score(scheme, inputs)
+    sheets = result_sheets(scheme, r)
+    ind = sheets[ledger.INDICATOR_SCORES.name]
+    assert list(ind.columns) == list(ledger.INDICATOR_SCORES.columns)
+    marked = ind[ind["核实"] == ledger.UNVERIFIED]
+    assert sorted(zip(marked["单位代码"], marked["考评期"], marked["指标代码"])) == [
+        ("B1", "年终", "KB1-2"), ("B1", "过程", "KB1-2")]
+    assert set(marked["得分"]) == {30}
+    # B2's K-1 is falsified (forfeited, 0): not unverified, even if it had no evaluator score
+    assert ind[(ind["单位代码"] == "B2") & (ind["指标代码"] == "KB2-1")]["核实"].isna().all()
+    detail = sheets[ledger.DETAIL.name].set_index("单位代码")["未核实指标数"]
+    assert detail.to_dict() == {"A1": 0, "A2": 0, "B1": 2, "B2": 0}
+    table = unverified_table(scheme, r)
+    assert table.to_dict("records") == [{"evaluator": "评估组", "scores": 2, "units": "乙一局"}]
+    view = overview(scheme, None, sheets[ledger.RANKING.name], table)
+    assert "另有 2 项得分考评部门未评分" in view.iloc[0]["内容"]
+    rows = view[view["板块"] == ledger.UNVERIFIED]
+    assert rows.values.tolist() == [[ledger.UNVERIFIED, "评估组", "2 项得分未评分、按自评得分计：乙一局", "王科长",
+                                     "pg@example.gov.cn"]]
+    # 记零分: K-2 scores 0, nothing stands unverified, 概览 has no such block
+    zero = replace(scheme, settings=make_settings(base=100, bonus_cap=2, missing=FALLBACK_ZERO))
+    r0 = score(zero, inputs)
+    assert not r0.indicators["unverified"].any()
+    assert unverified_table(zero, r0).empty
+    assert ledger.UNVERIFIED not in set(overview(zero, None, None, unverified_table(zero, r0))["板块"])
+    # an upheld appeal deciding B1's K-2 (年终) makes that score verified; 过程 stays unverified
+    appeals = pd.DataFrame([("B1", "年终", "KB1-2", 28)], columns=["unit", "period", "target", "score"])
+    ra = score(scheme, replace(inputs, appeals=appeals))
+    left = ra.indicators[ra.indicators["unverified"]]
+    assert list(zip(left["unit"], left["period"], left["indicator"])) == [("B1", "过程", "KB1-2")]

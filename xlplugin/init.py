@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
@@ -21,17 +22,22 @@ from .sheetstyle import write_frame
 WIDTHS = {"评分说明": 40, "指标名称": 28, "说明": 50, "值": 36, "分管单位": 40, "佐证要求": 24}
 
 
+def office_frames(sample: str) -> dict[str, pd.DataFrame]:
+    """Every sheet a new office workbook starts with, in order: 概览 first (the workbook opens on it; collect and
+    score rewrite it in place), the scheme's sheets from the sample, and the office's empty input sheets. The
+    ribbon's 初始化台账 writes the same."""
+    frames = sample_frames(sample)
+    return {ledger.OVERVIEW.name: overview(None, None, None), **frames, **office_input_frames(frames)}
+
+
 def init(path: str | Path, sample: str = "city", overwrite: bool = False) -> Path:
     """Write the sample office workbook to `path`; refuse to overwrite an existing one unless asked."""
     path = Path(path)
     if path.exists() and not overwrite:
         raise FileExistsError(f"文件已存在：{path}（如需覆盖请加 --force）")
-    frames = sample_frames(sample)
     wb = openpyxl.Workbook()
     wb.remove(wb.active)
-    # 概览 first: the workbook opens on it, and collect and score rewrite it in place
-    first = {ledger.OVERVIEW.name: overview(None, None, None)}
-    for sheet, frame in {**first, **frames, **office_input_frames(frames)}.items():
+    for sheet, frame in office_frames(sample).items():
         ws = wb.create_sheet(sheet)
         write_frame(ws, frame, widths=WIDTHS)
         _dropdowns(ws, sheet, list(frame.columns), len(frame))

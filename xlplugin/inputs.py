@@ -73,7 +73,9 @@ def read_inputs(book: OfficeBook, scheme: Scheme, marks: pd.DataFrame | None = N
     bonus = pd.DataFrame({"unit": bonus["单位代码"], "kind": bonus["加分类型"], "points": bonus["核定分值"]})
     veto = _sheet(book, ledger.VETO.name, list(ledger.VETO.columns))
     inputs = Inputs(marks=marks[MARK_FIELDS], bonus=bonus.dropna(subset=["unit"]),
-                    vetoes=frozenset(str(u) for u in veto["单位代码"].dropna()), appeals=appeals_frame(appeals))
+                    vetoes=frozenset(str(u) for u in veto["单位代码"].dropna()), appeals=appeals_frame(appeals),
+                    veto_reasons={str(u): str(why).strip() for u, why in zip(veto["单位代码"], veto["事由"])
+                                  if not pd.isna(u) and not pd.isna(why) and str(why).strip()})
     if office_long is not None:
         inputs.office = office_long
     return inputs

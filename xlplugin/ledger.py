@@ -40,7 +40,8 @@ class Sheet:
 
 
 # ---------------------------------------------------------------------------------------------- the scheme
-_SCHEME_OPTIONAL = {"跨期计算", "说明", "联系人", "电子邮箱", "承担方式", "佐证要求", "计量单位", "职务", "截止日期", "在编人数"}
+_SCHEME_OPTIONAL = {"跨期计算", "说明", "联系人", "电子邮箱", "承担方式", "佐证要求", "计量单位", "职务", "截止日期", "在编人数",
+                    "方向"}
 
 
 def _scheme(name: str, *columns: str) -> Sheet:
@@ -51,7 +52,7 @@ SETTINGS = _scheme("设置", "项目", "值", "说明")
 UNITS = _scheme("单位", "单位代码", "单位名称", "类别", "电子邮箱", "联系人", "在编人数")
 EVALUATORS = _scheme("考评部门", "部门代码", "部门名称", "电子邮箱", "联系人")
 INDICATORS = _scheme("指标", "指标代码", "考评维度", "考评层面", "考评要点", "指标名称", "分值", "计量单位", "目标值",
-                     "评分说明", "考评部门", "适用范围", "类型", "承担方式", "佐证要求")
+                     "评分说明", "考评部门", "适用范围", "类型", "承担方式", "佐证要求", "方向")
 COMPONENTS = _scheme("考评方案", "组成部分", "权重(%)", "来源", "指标类型", "计分方式", "跨期计算", "说明")
 PERIODS = _scheme("考评期", "考评期", "阶段", "权重(%)", "截止日期")
 GRADES = _scheme("等次", "等次", "最低分", "优秀比例(%)")
@@ -99,8 +100,10 @@ MARKS = Sheet("汇总数据", ("单位代码", "单位名称", "考评期", "指
                        "评价者", "项目", "值"), "collect")
 RANKING = Sheet("总排名", (), "score")
 DETAIL = Sheet("得分明细", (), "score")
+#: 指标得分: 核实 says 未核实 where the score is the unit's own self score (no evaluating department scored it)
 INDICATOR_SCORES = Sheet("指标得分", ("单位代码", "考评期", "指标代码", "类型", "分值", "自评得分", "考评得分", "弄虚作假",
-                                  "得分", "失分", "扣分原因"), "score")
+                                  "得分", "失分", "扣分原因", "核实"), "score")
+UNVERIFIED = "未核实"  # a score used without verification (缺少考评得分时 = 采用自评得分)
 DISTRIBUTION = Sheet("等次分布", (), "score")
 #: 复核记录: every appeal and its effect on the unit's total, grade and rank (before = as if no appeal were upheld)
 REVIEW = Sheet("复核记录", ("单位代码", "单位名称", "考评期", "指标或组成部分", "名称", "申诉理由", "收到日期", "复核结论", "原得分",

@@ -2,7 +2,9 @@
 
 Pure: built from the scheme, the 提交情况 view (status of every expected form) and, once scored, the 总排名 view.
 Blocks, top to bottom: the next step in one sentence; forms in per kind; the chase list (who is missing, must
-correct or was sent back, with contact and e-mail); the grade distribution; the top and bottom units per category.
+correct or was sent back, with contact and e-mail); the evaluating departments whose scores are missing, the
+unit's self score standing in (未核实, with how many and for which units); the grade distribution; the top and
+bottom units per category.
 `collect` and `score` both rewrite it from what they hold.
 """
 from __future__ import annotations
@@ -32,9 +34,16 @@ def next_step(status: pd.DataFrame | None, ranking: pd.DataFrame | None) -> str:
     return "表格已收齐并已计分：请核对总排名和复核记录，然后生成并发送反馈。"
 
 
-def overview(scheme: Scheme | None, status: pd.DataFrame | None, ranking: pd.DataFrame | None) -> pd.DataFrame:
-    """The 概览 table; with no scheme yet (a new workbook), only the next step."""
-    rows: list[list] = [["下一步", None, next_step(status, ranking), None, None]]
+def overview(scheme: Scheme | None, status: pd.DataFrame | None, ranking: pd.DataFrame | None,
+             unverified: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The 概览 table; with no scheme yet (a new workbook), only the next step. `unverified`: per evaluating
+    department whose scores are missing (evaluator, scores, units), as xlplugin.score.unverified_table gives it;
+    each gets a 未核实 row to chase before publishing."""
+    step = next_step(status, ranking)
+    if unverified is not None and len(unverified):
+        step += (f"另有 {int(unverified['scores'].sum())} 项得分考评部门未评分、按单位自评得分计（{ledger.UNVERIFIED}）："
+                 "请催下列考评部门评分，重新收集、计分后再公布。")
+    rows: list[list] = [["下一步", None, step, None, None]]
     if scheme is None:
         return pd.DataFrame(rows, columns=COLUMNS)
     contacts = {(SPECS[k].folder, r.code): (r.contact, r.email) for k, m in KINDS.items() for r in m.recipients(scheme)}
@@ -49,6 +58,12 @@ def overview(scheme: Scheme | None, status: pd.DataFrame | None, ranking: pd.Dat
         for r in chase.itertuples(index=False):
             contact, email = contacts.get((r.表格类型, r.接收方代码), (None, None))
             rows.append(["催办", f"{r.接收方名称}（{r.接收方代码}）", f"{r.表格类型}：{CHASE[r.状态]}", contact, email])
+    if unverified is not None and len(unverified):
+        people = {e.name: (e.contact, e.email) for e in scheme.evaluators}
+        for r in unverified.itertuples(index=False):
+            contact, email = people.get(r.evaluator, (None, None))
+            rows.append([ledger.UNVERIFIED, r.evaluator, f"{int(r.scores)} 项得分未评分、按自评得分计：{r.units}",
+                         contact, email])
     if ranking is not None and len(ranking):
         label = ranking["结果"].iloc[0] if "结果" in ranking.columns else ""
         for category in scheme.categories:

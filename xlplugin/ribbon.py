@@ -25,10 +25,9 @@ from .errors import unexpected_message, user_message
 from .feedback import feedback
 from .issues import ERROR
 from .generate import generate
-from .init import dropdowns
+from .init import dropdowns, office_frames
 from .mail import send
 from .score import WRITTEN, score
-from .samples import office_input_frames, sample_frames
 from .scheme import load_scheme
 from .xlbook import XlwingsOfficeBook
 
@@ -108,8 +107,7 @@ def do_init(ui: Ribbon) -> None:
         ui.alert(f"本工作簿已经有考评台账的工作表（{'、'.join(present[:5])}{'等' if len(present) > 5 else ''}），未作任何改动。\n"
                  "如需重新开始，请新建一个空白工作簿，再点击“初始化台账”。", critical=True)
         return
-    frames = sample_frames("city")
-    sheets = {**frames, **office_input_frames(frames)}
+    sheets = office_frames("city")
     office.write_sheets(sheets)
     for name, frame in sheets.items():  # the dropdowns the command line's init writes, where Excel's engine can
         office.add_dropdowns(name, dropdowns(name, list(frame.columns), len(frame)))

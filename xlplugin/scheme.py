@@ -31,6 +31,9 @@ SOURCES = ("自评", "考评部门", "评议", "领导", "绩效办")
 METHODS = ("得分率", "评议平均", "领导排名", "直接评分")
 ACROSS_PERIODS = ("按考评期权重", "各期平均")  # 各期平均: tracking components, the mean of every period scored
 INDICATOR_KINDS = ("重点", "共性")
+#: 指标's 方向: how the unit form's 完成率 reads the actual value against the target (default: the first)
+HIGHER, LOWER, REACH = "越高越好", "越低越好", "达标即满分"
+DIRECTIONS = (HIGHER, LOWER, REACH)
 STAGES = ("过程", "年终")
 ALL = "全部"
 SEPARATORS = re.compile(r"[、,，;；\s]+")
@@ -98,6 +101,7 @@ class Indicator:
     role: str
     evidence: str
     row: int
+    direction: str = HIGHER  # 方向: 越高越好 / 越低越好 (完成率 = 目标值 ÷ 实际值) / 达标即满分 (100% once reached)
 
     def applies_to(self, unit: Unit) -> bool:
         return in_scope(self.scope, unit)
@@ -489,9 +493,12 @@ def _indicators(r: _Reader, evaluator_names: set[str], unit_codes: set[str], cat
         target = rec["目标值"]
         if isinstance(target, str):
             target = target.strip()
+        direction = rec.text("方向") or HIGHER
+        if direction not in DIRECTIONS:
+            rec.problem(f"方向应为“{'”“'.join(DIRECTIONS)}”之一（不填为“{HIGHER}”），现为“{direction}”。")
         out.append(Indicator(code, rec.text("考评维度"), rec.text("考评层面"), rec.text("考评要点"), name,
                              points or 0.0, rec.text("计量单位"), target, rec.text("评分说明"), evaluator,
-                             scope, kind, rec.text("承担方式"), rec.text("佐证要求"), row))
+                             scope, kind, rec.text("承担方式"), rec.text("佐证要求"), row, direction))
     r.unique(sheet, "指标代码", [(i.code, i.row) for i in out])
     return out
 

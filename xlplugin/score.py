@@ -104,6 +104,7 @@ def result_sheets(scheme: Scheme, r: Results, rv: Review | None = None) -> dict[
     detail["加权合计"] = round_series(totals["total"], D)
     detail["加分"] = round_series(totals["bonus"], D)
     detail["总分"] = round_series(totals["final"], D)
+    detail[f"{ledger.UNVERIFIED}指标数"] = unverified_counts(r).reindex(detail.index, fill_value=0)
     detail["结果"] = result_label(r)
     sheets[ledger.DETAIL.name] = detail.reset_index().rename(columns={"unit": "单位代码"}).sort_values("单位代码")
 
@@ -112,6 +113,7 @@ def result_sheets(scheme: Scheme, r: Results, rv: Review | None = None) -> dict[
         "单位代码": i["unit"], "考评期": i["period"], "指标代码": i["indicator"], "类型": i["kind"], "分值": i["max"],
         "自评得分": i["self_score"], "考评得分": i["evaluator_score"], "弄虚作假": i["falsified"].map({True: "是", False: None}),
         "得分": i["score"].round(4), "失分": i["lost"].round(4), "扣分原因": i["reason"],
+        "核实": i["unverified"].map({True: ledger.UNVERIFIED, False: None}),
     })
     dist = u.pivot_table(index="grade", columns="category", values="unit", aggfunc="count", fill_value=0)
     dist = dist.reindex(index=[g.name for g in scheme.grades], columns=scheme.categories, fill_value=0)
@@ -120,6 +122,21 @@ def result_sheets(scheme: Scheme, r: Results, rv: Review | None = None) -> dict[
     sheets[ledger.REVIEW.name] = review_sheet(rv)
     sheets[ledger.FEEDBACK.name] = feedback_sheet(scheme, r, review=rv)
     return sheets
+
+
+def unverified_counts(r: Results) -> pd.Series:
+    """Per unit, how many scores were used unverified (未核实: its self score, no evaluating department scored it)."""
+    return r.indicators[r.indicators["unverified"]].groupby("unit").size()
+
+
+def unverified_table(scheme: Scheme, r: Results) -> pd.DataFrame:
+    """Per evaluating department with unverified scores: its name, how many, and which units (for 概览)."""
+    i = r.indicators[r.indicators["unverified"]]
+    who = {ind.code: ind.evaluator for ind in scheme.indicators}
+    names = {u.code: u.name for u in scheme.units}
+    rows = [(dept, len(part), "、".join(names.get(u, u) for u in dict.fromkeys(part["unit"])))
+            for dept, part in i.assign(evaluator=i["indicator"].map(who)).groupby("evaluator", sort=False)]
+    return pd.DataFrame(rows, columns=["evaluator", "scores", "units"])
 
 
 def result_label(results: Results) -> str:
@@ -180,7 +197,8 @@ def score(book: OfficeBook, write: bool = True, progress: Progress | None = None
                                            _inputs_used(inputs, appeals), results.units)
                 _keep_adjustments(record, run, rv)
                 status = read_view(book, ledger.STATUS.name)
-                sheets = {ledger.OVERVIEW.name: overview(scheme, status, sheets[ledger.RANKING.name]), **sheets}
+                sheets = {ledger.OVERVIEW.name: overview(scheme, status, sheets[ledger.RANKING.name],
+                                                         unverified_table(scheme, results)), **sheets}
                 announce(progress, "写入考评数据文件和考评台账")
                 book.write_sheets(sheets, charts={ledger.DISTRIBUTION.name: ChartSpec("各类别等次分布", "单位数",
                                                                                        skip=("合计",))},

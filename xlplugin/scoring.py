@@ -38,6 +38,7 @@ class Inputs:
     office: unit, period, component, score                        (0-100, components scored by the office)
     bonus:  unit, kind, points                                    (approved bonus points per claim)
     vetoes: unit codes whose grade is lowered one level (一票否决)
+    veto_reasons: unit code → the veto's 事由, told to the unit in its feedback
     appeals: unit, period, target, score                          (upheld appeals: the score the review decided for an
                                                                    indicator code or a component name)
     """
@@ -47,6 +48,7 @@ class Inputs:
     bonus: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["unit", "kind", "points"]))
     vetoes: frozenset[str] = frozenset()
     appeals: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(APPEAL_FIELDS)))
+    veto_reasons: dict[str, str] = field(default_factory=dict)
 
 
 APPEAL_FIELDS = ("unit", "period", "target", "score")
@@ -56,9 +58,12 @@ INDICATOR, COMPONENT = "indicator", "component"  # what an adjustment replaced (
 
 @dataclass
 class Results:
-    indicators: pd.DataFrame  # unit, period, indicator, kind, max, self_score, evaluator_score, reason, falsified, score, lost
+    #: unit, period, indicator, kind, max, self_score, evaluator_score, reason, falsified, score, lost, self_counted
+    #: (the self score the self-evaluation counts: 0 when falsified), unverified (the score is the unit's own self
+    #: score, no evaluating department scored it: 未核实)
+    indicators: pd.DataFrame
     components: pd.DataFrame  # unit, period, component, weight, score (0-100), points (on the base)
-    units: pd.DataFrame  # one row per unit: totals, bonus, final, grade, veto, ranks, quota
+    units: pd.DataFrame  # one row per unit: totals, bonus, final, grade, veto (and its reason), ranks, quota
     periods: tuple[str, ...] = ()  # the periods held and scored, in the scheme's order
     interim: bool = False  # scored before the year's last period: an interim result (阶段性结果)
     #: the upheld appeals applied: unit, period, target, level (indicator/component), before, after
@@ -115,6 +120,12 @@ def indicator_scores(scheme: Scheme, marks: pd.DataFrame, period: str, fallback:
     pairs["score"] = score.where(~pairs["falsified"], 0.0)
     pairs["self_score"] = _clamp(pairs["self_score"], pairs["max"])
     pairs["lost"] = pairs["max"] - pairs["score"]
+    # 发现弄虚作假的，扣除该项指标全部得分: a falsified indicator is forfeited everywhere it feeds, the
+    # self-evaluation component included (self_score keeps what the unit claimed)
+    pairs["self_counted"] = pairs["self_score"].where(~pairs["falsified"], 0.0)
+    # the score stands on the unit's own word: no evaluating department scored it (未核实)
+    pairs["unverified"] = (fallback == FALLBACK_SELF) & pairs["evaluator_score"].isna() & \
+        pairs["self_score"].notna() & ~pairs["falsified"]
     pairs.insert(1, "period", period)
     return pairs
 
@@ -135,7 +146,7 @@ def component_scores(scheme: Scheme, inputs: Inputs, period: str, ind: pd.DataFr
     rows = []
     for comp in scheme.components:
         if comp.method == "得分率":
-            column = "self_score" if comp.source == "自评" else "score"
+            column = "self_counted" if comp.source == "自评" else "score"
             values = _rate(ind, comp.indicator_kind, column)
         elif comp.method == "评议平均":
             sel = m[(m["source"] == "评议") & (m["item"] == ITEM_RATER)]
@@ -262,7 +273,11 @@ def score(scheme: Scheme, inputs: Inputs) -> Results:
     inds, comps, adjusted = [], [], []
     for p in periods:
         ind = indicator_scores(scheme, marks, p.name, s.missing_score)
-        adjusted += _adjust(ind, "indicator", inputs.appeals, p.name, INDICATOR, ind["max"])
+        changed = _adjust(ind, "indicator", inputs.appeals, p.name, INDICATOR, ind["max"])
+        decided = {(a[0], a[2]) for a in changed}
+        reviewed = pd.Series([k in decided for k in zip(ind["unit"], ind["indicator"])], index=ind.index, dtype=bool)
+        ind["unverified"] &= ~reviewed  # a score the review decided is verified
+        adjusted += changed
         ind["lost"] = ind["max"] - ind["score"]
         inds.append(ind)
         comp = component_scores(scheme, inputs, p.name, ind)
@@ -302,6 +317,7 @@ def score(scheme: Scheme, inputs: Inputs) -> Results:
     by_score = [grade_of(t, scheme) for t in units["final"]]
     lowest = len(scheme.grades) - 1
     units["veto"] = units["unit"].isin(inputs.vetoes)
+    units["veto_reason"] = [inputs.veto_reasons.get(c) if v else None for c, v in zip(units["unit"], units["veto"])]
     grade_index = [min(g + 1, lowest) if v else g for g, v in zip(by_score, units["veto"])]
     units["grade_by_score"] = [scheme.grades[g].name for g in by_score]
     units["grade"] = [scheme.grades[g].name for g in grade_index]

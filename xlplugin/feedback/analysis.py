@@ -36,6 +36,7 @@ DIMENSION, LEVEL, COMPONENT = "维度", "层面", "组成部分"
 TOP_LOST = 5  # lost indicators named in the narrative and on the report's first page
 MAX_LISTED = 3  # strengths / weaknesses named in the narrative
 EPS = 0.005  # differences below this show as 0.00 and count as none
+SELF = "自评"  # the source of the self-evaluation component, never named a strength
 
 
 @dataclass
@@ -122,7 +123,11 @@ def analyse(scheme: Scheme, results: Results, focus: str | None = None, review: 
     lost = lost.sort_values(["unit", "period_order", "lost", "indicator"], ascending=[True, True, False, True])
     lost = lost[["unit", "period", "indicator", "name", "dimension", "level", "evaluator", "max", "score", "lost",
                  "reason", "falsified"]].reset_index(drop=True)
-    return Analysis(scheme, units, comp, dims, lost, periods, focus if focus in periods else periods[-1], review)
+    focus = focus if focus in periods else periods[-1]
+    # a unit that returned no form for the period has no self score at all: it is told so, not compared
+    own = results.indicators[(results.indicators["period"] == focus) & results.indicators["self_score"].notna()]
+    units["submitted"] = units.index.isin(set(own["unit"]))
+    return Analysis(scheme, units, comp, dims, lost, periods, focus, review)
 
 
 def _reason(reason, evaluator_score, self_score, falsified: bool, missing_rule: str) -> str:
@@ -252,14 +257,18 @@ def narrative_context(a: Analysis, fb: UnitFeedback, period: Period) -> dict:
                 "is_best": c.score >= c.best - 1e-9}
 
     ordered = fb.ordered_by_diff
-    strengths = [item(c) for c in ordered if c.diff >= EPS][:MAX_LISTED]
-    weaknesses = [item(c) for c in ordered[::-1] if c.diff <= -EPS][:MAX_LISTED]
+    submitted = bool(r.get("submitted", True))
+    # the unit's own self-evaluation is no strength to praise; a unit that submitted nothing is told that
+    # instead of being compared with the category's average
+    strengths = [item(c) for c in ordered if c.diff >= EPS and c.source != SELF][:MAX_LISTED]
+    weaknesses = [item(c) for c in ordered[::-1] if c.diff <= -EPS][:MAX_LISTED] if submitted else []
     lost = fb.focus_lost
     appeals, appeal_effect = appeal_lines(a, fb.unit.code)
     return {
         "unit": fb.unit, "s": s, "period": period.name, "scheme": a.scheme,
         "total": two_places(r["final"]), "score": two_places(r["total"]), "bonus": two_places(r["bonus"]),
         "grade": r["grade"], "grade_by_score": r["grade_by_score"], "veto": bool(r["veto"]),
+        "veto_reason": _text(r.get("veto_reason")), "submitted": submitted,
         "rank": int(r["rank"]), "units_total": len(a.units), "category_rank": int(r["category_rank"]),
         "category_size": int(r["category_size"]), "category_average": two_places(r["category_average"]),
         "versus": _versus(r["final"] - r["category_average"]),
@@ -274,6 +283,11 @@ def narrative_context(a: Analysis, fb: UnitFeedback, period: Period) -> dict:
         "falsified": list(dict.fromkeys(i.name for i in lost if i.falsified)),
         "appeals": appeals, "appeal_effect": appeal_effect, "trend": trend_line(a, fb.unit.code),
     }
+
+
+def _text(v) -> str:
+    """A cell's text, '' for nothing."""
+    return "" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v).strip()
 
 
 def _versus(diff: float) -> str:
@@ -316,8 +330,12 @@ def feedback_sheet(scheme: Scheme, results: Results, analysis: Analysis | None =
         add("总排名", f"第 {r['rank']} 名（共 {n_units} 个单位）", int(r["rank"]))
         add("类别排名", f"{r['category']}第 {r['category_rank']} 名（共 {r['category_size']} 个单位）",
             int(r["category_rank"]))
-        veto = f"；一票否决，由“{r['grade_by_score']}”降为“{r['grade']}”" if r["veto"] else ""
+        why = _text(r.get("veto_reason"))
+        veto = f"；一票否决（{why}），由“{r['grade_by_score']}”降为“{r['grade']}”" if r["veto"] and why else (
+            f"；一票否决，由“{r['grade_by_score']}”降为“{r['grade']}”" if r["veto"] else "")
         add("等次", f"{r['grade']}{veto}")
+        if not r.get("submitted", True):
+            add("报送情况", f"{a.focus}未报送考评表（无自评得分）")
         add("总分", f"{two_places(r['final'])}（考评得分 {two_places(r['total'])}，加分 {two_places(r['bonus'])}；同类平均 "
                    f"{two_places(r['category_average'])}）", round(float(r["final"]), 4))
         t = trend_line(a, code)
@@ -331,8 +349,9 @@ def feedback_sheet(scheme: Scheme, results: Results, analysis: Analysis | None =
             add("复核影响", f"总分 {e['total_before']}→{e['total_after']}，等次 {e['grade_before']}→{e['grade_after']}，"
                         f"排名 第 {e['rank_before']} 名→第 {e['rank_after']} 名")
         ordered = fb.ordered_by_diff
-        if len(ordered) >= 2:
-            for item, c in (("最强项目", ordered[0]), ("最弱项目", ordered[-1])):
+        praised = [c for c in ordered if c.source != SELF]  # the self-evaluation is not a strength
+        if len(ordered) >= 2 and praised:
+            for item, c in (("最强项目", praised[0]), ("最弱项目", ordered[-1])):
                 pct = "%" if fb.compare_kind != COMPONENT else ""
                 side = f"{_versus(c.diff)}同类平均" + (f" {two_places(abs(c.diff))}" if abs(c.diff) >= EPS else "")
                 add(item, f"{c.name}：{two_places(c.score)}{pct}，{side}"

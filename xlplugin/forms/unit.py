@@ -81,6 +81,7 @@ def indicator_rows(indicators: tuple[Indicator, ...]) -> list[BodyRow]:
                     "code": ind.code, "point": ind.point, "name": ind.name, "max": ind.max,
                     "measure": ind.measure, "target": ind.target, "rule": ind.rule,
                     "evidence_required": ind.evidence, "evaluator": ind.evaluator,
+                    "direction": ind.direction,  # not a column: chooses the 完成率 formula (write._FORMULAS)
                 }))
         rows.append(BodyRow(f"{SUBTOTAL}{dimension}", label=f"{dimension} 小计"))
     rows.append(BodyRow(TOTAL, label="合计"))

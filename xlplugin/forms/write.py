@@ -18,7 +18,7 @@ from xlsxwriter.worksheet import (CellBlankTuple, CellDatetimeTuple, CellFormula
                                   CellStringTuple, Worksheet)
 
 from ..files import write_atomically
-from ..scheme import Period, Scheme
+from ..scheme import HIGHER, LOWER, REACH, Period, Scheme
 from ..templating import render_lines
 from ..textfit import TextFit
 from .spec import DEF, FORMULA, GROUP, INPUT, SUBTOTAL, TOTAL, BodyRow, Field, Grid, canonical, FormSpec, Recipient
@@ -393,7 +393,8 @@ class FormWriter:
                     else:
                         cells.append((i, str(value), text_fmt))
                 elif role == FORMULA:
-                    cells.append((i, _FormulaValue(formula.format(row=r + 1, **letters), ""), num_fmt))
+                    chosen = formula if isinstance(formula, str) else formula[body.values.get("direction") or HIGHER]
+                    cells.append((i, _FormulaValue(chosen.format(row=r + 1, **letters), ""), num_fmt))
             ws.put_row(r, cells)
             self.definitions.append(signed)
             ws.set_row(r, row_height([(body.values.get(c.key), c.width) for c in grid.columns], minimum=min_lines))
@@ -485,8 +486,19 @@ def close_atomically(wb: xlsxwriter.Workbook, path: Path) -> Path:
 
 
 # Formula columns, by column key; placeholders are column letters by key and {row} (1-based).
+_RATE = '=IF(AND(ISNUMBER({{actual}}{{row}}),ISNUMBER({{target}}{{row}})),{},"")'
+#: a formula column's formula; a dict chooses it by the row's `direction` (指标's 方向, scheme.DIRECTIONS)
 _FORMULAS = {
-    "rate": '=IF(AND(ISNUMBER({actual}{row}),ISNUMBER({target}{row})),IF({target}{row}=0,"",{actual}{row}/{target}{row}),"")',
+    "rate": {
+        # 实际 ÷ 目标; a target of 0 leaves it blank
+        HIGHER: _RATE.format('IF({target}{row}=0,"",{actual}{row}/{target}{row})'),
+        # lower is better (a rate of accidents, a price rise): 目标 ÷ 实际, 100% once at or under the target
+        # where the actual value is 0 (nothing happened) or the target 0 and met
+        LOWER: _RATE.format('IF({actual}{row}<=0,IF({target}{row}>={actual}{row},1,0),'
+                            'IF({target}{row}<0,"",{target}{row}/{actual}{row}))'),
+        # reached is 100%: 实际 ÷ 目标, at most 100%
+        REACH: _RATE.format('IF({actual}{row}>={target}{row},1,IF({target}{row}=0,"",{actual}{row}/{target}{row}))'),
+    },
 }
 
 

@@ -64,9 +64,19 @@ def message_id(sender: str) -> str:
     return make_msgid(domain=sender.rpartition("@")[2] or "xlplugin.invalid")
 
 
+def addressee(scheme: Scheme, o: Outgoing) -> str:
+    """How the greeting names the recipient: a leader by name and post (刘志刚市长), a unit or department by name."""
+    if o.kind == "leader":
+        leader = next((l for l in scheme.leaders if l.code == o.recipient.code), None)
+        if leader is not None:
+            return f"{leader.name}{leader.title or leader.cls}"
+    return o.recipient.name
+
+
 def template_context(scheme: Scheme, period: Period, o: Outgoing) -> dict:
     s = scheme.settings
     return dict(s=s, scheme=scheme, period=period, recipient=o.recipient, kind=o.kind, kind_label=o.kind_label,
+                addressee=addressee(scheme, o),
                 files=[p.name for p in o.files], labels=list(dict.fromkeys(o.labels)),
                 deadline=period.deadline or s.deadline, what=o.what)
 

@@ -12,7 +12,7 @@ import pandas as pd
 
 from .. import ledger
 from ..paths import SAMPLES
-from ..scheme import INDICATOR_KINDS, METHODS, SOURCES, STAGES
+from ..scheme import DIRECTIONS, INDICATOR_KINDS, METHODS, SOURCES, STAGES
 
 SAMPLE_NAMES = ("city", "province")
 FILES = {
@@ -72,6 +72,7 @@ def office_input_frames(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFra
 #: columns of the office's sheets that take a fixed list: dropdowns, so typos are caught while typing
 DROPDOWNS: dict[tuple[str, str], tuple[str, ...]] = {
     (ledger.INDICATORS.name, "类型"): INDICATOR_KINDS,
+    (ledger.INDICATORS.name, "方向"): DIRECTIONS,
     (ledger.COMPONENTS.name, "来源"): SOURCES,
     (ledger.COMPONENTS.name, "指标类型"): (*INDICATOR_KINDS, "全部"),
     (ledger.COMPONENTS.name, "计分方式"): METHODS,
