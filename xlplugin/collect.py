@@ -22,7 +22,7 @@ from .bonus import bonus_claims
 from .decisions import office_decisions, sync_decisions
 from .errors import UserError
 from .files import sha256_file
-from .forms import KINDS, SPECS, Recipient
+from .forms import KINDS, SPECS, recipients_by_kind
 from .forms.inputs import Reading, diagnose
 from .forms.read import FormError, FormFile, column_changes, definitions, read_meta
 from .intake import MAX_FILE_BYTES, Rejected, inspect
@@ -98,18 +98,6 @@ class CollectResult:
         if len(errors) > limit:
             lines.append(f"…… 另有 {len(errors) - limit} 个错误，见考评台账“{ledger.ISSUES.name}”工作表。")
         return lines
-
-
-_recipients_cache: tuple[Scheme, dict[str, list[Recipient]]] | None = None
-
-
-def recipients_by_kind(scheme: Scheme) -> dict[str, list[Recipient]]:
-    """Every form kind's recipients under a scheme. Listing the evaluating departments scans units ×
-    indicators, so this is computed once per scheme (the last one asked about is remembered)."""
-    global _recipients_cache
-    if _recipients_cache is None or _recipients_cache[0] is not scheme:
-        _recipients_cache = (scheme, {kind: module.recipients(scheme) for kind, module in KINDS.items()})
-    return _recipients_cache[1]
 
 
 @dataclass

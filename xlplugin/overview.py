@@ -12,7 +12,7 @@ from __future__ import annotations
 import pandas as pd
 
 from . import ledger
-from .forms import KINDS, SPECS
+from .forms import SPECS, recipients_by_kind
 from .scheme import Scheme
 
 COLUMNS = list(ledger.OVERVIEW.columns)
@@ -46,7 +46,8 @@ def overview(scheme: Scheme | None, status: pd.DataFrame | None, ranking: pd.Dat
     rows: list[list] = [["下一步", None, step, None, None]]
     if scheme is None:
         return pd.DataFrame(rows, columns=COLUMNS)
-    contacts = {(SPECS[k].folder, r.code): (r.contact, r.email) for k, m in KINDS.items() for r in m.recipients(scheme)}
+    contacts = {(SPECS[k].folder, r.code): (r.contact, r.email) for k, rs in recipients_by_kind(scheme).items()
+                for r in rs}
     if status is not None and len(status):
         expected = status[status["接收方代码"].notna() & status["表格类型"].notna()]
         for kind in dict.fromkeys(expected["表格类型"]):

@@ -16,7 +16,8 @@ from .spec import KIND_NAMES, FormSpec, Recipient
 KINDS = {"unit": unit, "evaluator": evaluator, "rater": rater, "leader": leader}
 assert tuple(KINDS) == KIND_NAMES
 SPECS = {kind: module.SPEC for kind, module in KINDS.items()}
-__all__ = ["KINDS", "SPECS", "FormError", "FormFile", "FormSpec", "Recipient", "Verified", "open_verified"]
+__all__ = ["KINDS", "SPECS", "FormError", "FormFile", "FormSpec", "Recipient", "Verified", "open_verified",
+           "recipients_by_kind"]
 
 
 @dataclass
@@ -40,3 +41,15 @@ def open_verified(path: str | Path, key: str) -> Verified:
         raise FormError("签名校验未通过：表格的锁定内容（指标、分值等）或校验信息被改动过，"
                         "或复制了其他单位的表格。请使用下发的原始表格重新填写。", META_SHEET, "B9")
     return Verified(meta, spec, form)
+
+
+_recipients_cache: tuple[object, dict[str, list[Recipient]]] | None = None
+
+
+def recipients_by_kind(scheme) -> dict[str, list[Recipient]]:
+    """Every form kind's recipients under a scheme. Listing the evaluating departments scans units ×
+    indicators, so this is computed once per scheme (the last one asked about is remembered)."""
+    global _recipients_cache
+    if _recipients_cache is None or _recipients_cache[0] is not scheme:
+        _recipients_cache = (scheme, {kind: module.recipients(scheme) for kind, module in KINDS.items()})
+    return _recipients_cache[1]
