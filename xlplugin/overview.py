@@ -2,7 +2,8 @@
 
 Pure: built from the scheme, the 提交情况 view (status of every expected form) and, once scored, the 总排名 view.
 Blocks, top to bottom: the next step in one sentence; forms in per kind; the chase list (who is missing, must
-correct or was sent back, with contact and e-mail); the grade distribution; the top and bottom units per category.
+correct or was sent back, with contact and e-mail); the grade distribution; the top and bottom units per category;
+复核提示: the close calls (xlplugin.margins), closest first.
 `collect` and `score` both rewrite it from what they hold.
 """
 from __future__ import annotations
@@ -11,6 +12,7 @@ import pandas as pd
 
 from . import ledger
 from .forms import KINDS, SPECS
+from .margins import close_calls
 from .scheme import Scheme
 
 COLUMNS = list(ledger.OVERVIEW.columns)
@@ -59,6 +61,8 @@ def overview(scheme: Scheme, status: pd.DataFrame | None, ranking: pd.DataFrame 
                 names = "、".join(f"{r.单位名称} {r.总分:.{scheme.settings.decimals}f}（{r.等次}）"
                                   for r in chosen.itertuples(index=False))
                 rows.append([f"排名{where}", category, names, None, None])
+        for unit, text in close_calls(ranking, scheme.settings.decimals):
+            rows.append(["复核提示", unit, text, None, None])
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
