@@ -24,6 +24,7 @@ from .mail.config import IMAP_KEYRING_SERVICE, IMAP_PASSWORD_ENV, KEYRING_SERVIC
 from .mail.message import WHAT
 from .officebook import FileOfficeBook
 from .score import WRITTEN, score
+from .whatif import whatif
 
 
 #: argparse's error messages (English, from argparse's source) and what the user reads instead
@@ -134,6 +135,13 @@ def cmd_score(args) -> int:
     print(f"前 {min(args.top, len(scored.ranking))} 名：")
     for line in scored.top_lines(args.top):
         print(f"  {line}")
+    return 0
+
+
+def cmd_whatif(args) -> int:
+    result = whatif(FileOfficeBook(args.office), progress=_progress(ledger.WHATIF.name))
+    print(result.summary())
+    print(f"结果写入考评台账（{ledger.WHATIF_RESULTS.name}）；正式结果和考评数据文件没有改动。")
     return 0
 
 
@@ -249,6 +257,13 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("office", metavar="台账", help="考评台账文件")
     s.add_argument("--top", type=int, default=10, metavar="名次数", help="在屏幕上列出的名次数（默认 10）")
     s.set_defaults(func=cmd_score)
+
+    s = sub.add_parser("whatif", help="方案模拟：换一种方案，看排名怎样变化",
+                       description=f"按“{ledger.WHATIF.name}”工作表中的改动（组成部分权重、考评期权重、等次下限、优秀比例、"
+                                   f"缺少考评得分时）重新计分，与正式结果对照写入“{ledger.WHATIF_RESULTS.name}”；"
+                                   "不改动正式结果和考评数据文件。")
+    s.add_argument("office", metavar="台账", help="考评台账文件")
+    s.set_defaults(func=cmd_whatif)
 
     s = sub.add_parser("feedback", help="生成各单位的绩效反馈表",
                        description="按考评方案计分，为每个被考评单位生成一份绩效反馈表（得分、排名、等次、失分原因、图表和综合评价），"

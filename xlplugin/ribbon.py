@@ -28,6 +28,7 @@ from .generate import generate
 from .init import dropdowns
 from .mail import send
 from .score import WRITTEN, score
+from .whatif import whatif
 from .samples import office_input_frames, sample_frames
 from .scheme import load_scheme
 from .xlbook import XlwingsOfficeBook
@@ -140,6 +141,13 @@ def do_score(ui: Ribbon) -> None:
     ui.alert(f"{scored.summary()}，写入{WRITTEN}工作表。\n前 5 名：\n" + "\n".join(scored.top_lines(5, layout="numbered")))
 
 
+def do_whatif(ui: Ribbon) -> None:
+    with ui.progress("正在模拟") as bar:
+        result = whatif(ui.office, progress=bar)
+    ui.activate(ledger.WHATIF_RESULTS.name)
+    ui.alert(f"{result.summary()}\n结果写入{ledger.WHATIF_RESULTS.name}工作表，正式结果没有改动。")
+
+
 def do_feedback(ui: Ribbon) -> None:
     with ui.progress("正在生成反馈") as bar:
         result = feedback(ui.office, progress=bar)
@@ -224,6 +232,7 @@ HANDLERS: dict[str, Callable[[Ribbon], None]] = {
     "xlp_send_forms": do_send_forms,
     "xlp_collect": do_collect,
     "xlp_score": do_score,
+    "xlp_whatif": do_whatif,
     "xlp_feedback": do_feedback,
     "xlp_send_feedback": do_send_feedback,
     "xlp_open_output": do_open_output,
