@@ -62,3 +62,23 @@ def test_three_deviations_one_within_tolerance_give_two_issues(cycle, capsys):
         assert ind in text and f"{reported:g}" in text and f"{figure:g}" in text and "市统计局" in text
     assert set(found["级别"]) == {"提醒"}
     assert all(unit in f for f, unit in zip(found["文件"], (u1, u2)))
+
+
+def test_the_evaluators_form_shows_the_bureaus_figure_beside_the_units(city_office):
+    from helpers import set_cells
+    from xlplugin.forms import evaluator as evaluator_form, open_verified
+    from xlplugin.forms.read import read_grid
+    from xlplugin.generate import generate
+
+    scheme = load_scheme(FileOfficeBook(city_office))
+    unit = scheme.units[0]
+    ind = scheme.indicators_for(unit)[0]
+    set_cells(city_office, ledger.STATS.name, {(2, "单位代码"): unit.code, (2, "指标代码"): ind.code, (2, "统计值"): 80,
+                                               (2, "来源"): "市统计局", (2, "日期"): "2027-01-10"})
+    book = FileOfficeBook(city_office)
+    shown = []
+    for path in generate(book, kinds=["evaluator"]).paths:
+        v = open_verified(path, scheme.settings.key)
+        shown += [c["bureau"] for _, _, c in read_grid(v.form, evaluator_form.SCORES, v.meta)
+                  if c["unit"] == unit.code and c["code"] == ind.code]
+    assert shown == ["80（市统计局，2027-01-10）"]

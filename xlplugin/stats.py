@@ -95,7 +95,7 @@ def tolerance_text(scheme: Scheme) -> str:
 def deviations(scheme: Scheme, marks: pd.DataFrame, stats: pd.DataFrame) -> list[Issue]:
     """The differences as reminders for 校验问题, each naming both figures and the source."""
     return [Issue(d["file"], d["sheet"], d["cell"],
-                  f"指标 {d['indicator']} 的实际完成值 {_show(d['reported'])} 与统计数据 {_show(d['bureau'])}（{d['source']}）"
+                  f"{d['unit']} 的指标 {d['indicator']} 实际完成值 {_show(d['reported'])} 与统计数据 {_show(d['bureau'])}（{d['source']}）"
                   f"不一致，相差 {_show(abs(d['reported'] - d['bureau']))}，超出容差 {tolerance_text(scheme)}。",
                   "请与被考评单位和统计部门核实：上报统计部门和绩效评估办的数据应一致；确属统计数据有误的，"
                   f"请更正“{ledger.STATS.name}”工作表。",
