@@ -23,7 +23,7 @@ import pandas as pd
 from . import ledger
 from .inputs import read_inputs, require_marks
 from .ledger import Progress, announce
-from .officebook import ChartSpec, OfficeBook
+from .officebook import ChartSpec, OfficeBook, SheetLook
 from .scheme import Problem, Scheme, SchemeError, load_scheme
 from .scoring import FALLBACK_SELF, FALLBACK_ZERO, Inputs, score
 from .values import round_series
@@ -164,5 +164,8 @@ def whatif(book: OfficeBook, write: bool = True, progress: Progress | None = Non
         announce(progress, "写入模拟结果")
         keep = tuple(c for c in COLUMNS if c not in ("单位名称", MOVE))
         book.write_sheets({ledger.WHATIF_RESULTS.name: sheet(result)},
-                          charts={ledger.WHATIF_RESULTS.name: ChartSpec("模拟方案下的总分变化", "分", skip=keep)})
+                          charts={ledger.WHATIF_RESULTS.name: ChartSpec("模拟方案下的总分变化", "分", skip=keep)},
+                          looks={ledger.WHATIF_RESULTS.name: SheetLook(
+                              number_formats={c: "0.00" for c in ("正式总分", "模拟总分", MOVE)},
+                              widths={"单位名称": 16, "类别": 22}, repeat_columns=2)})
     return result
