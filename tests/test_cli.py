@@ -49,7 +49,7 @@ def test_every_help_text_is_chinese(capsys):
         assert "显示本帮助并退出" in text and "选项" in text
         assert_chinese(text)
         seen.append(path)
-    assert ("collect",) in seen and ("addin", "install") in seen and len(seen) == 14
+    assert ("collect",) in seen and ("addin", "install") in seen and len(seen) == 16
     code, text = run(capsys, "-h")
     assert "位置参数" in text and "显示版本号并退出" in text
 

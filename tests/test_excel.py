@@ -314,7 +314,7 @@ def cycle(tmp_path_factory) -> dict:
 
 
 def test_every_button_has_a_test():
-    tested = {"xlp_init", "xlp_generate", "xlp_collect", "xlp_score", "xlp_feedback", "xlp_send_forms",
+    tested = {"xlp_init", "xlp_generate", "xlp_collect", "xlp_score", "xlp_whatif", "xlp_feedback", "xlp_send_forms",
               "xlp_send_feedback", "xlp_open_output", "xlp_help"}
     assert set(HANDLERS) == tested
 
@@ -433,6 +433,15 @@ def test_score_again_rewrites_the_sheets_in_place(cycle, tmp_path):
     cli = file_workbook(c.office)
     for name in cycle["score_cli"].sheets:
         assert_same_sheet(wb.frame(name), cli.frame(name), name)
+
+
+def test_whatif_writes_the_simulation_beside_the_official_results(cycle):
+    """方案模拟 with nothing changed: 模拟结果 lists every unit with no move; the official sheets are not written."""
+    _, wb = click("xlp_whatif", cycle["payload"])
+    table = wb.frame(ledger.WHATIF_RESULTS.name)
+    assert "方案模拟" in wb.alerts[0][0] and "正式结果没有改动" in wb.alerts[0][0]
+    units = table.dropna(subset=["单位代码"])
+    assert len(units) == len(cycle["score_cli"].ranking) and (units["总分变化"] == 0).all()
 
 
 def test_feedback_writes_the_same_files(cycle):

@@ -14,7 +14,7 @@ from .addin.install import NoExcel
 from .check import check
 from .collect import collect
 from .demo import run_demo
-from .errors import unexpected_message, user_message
+from .errors import UserError, unexpected_message, user_message
 from .export import export
 from .feedback import feedback
 from .generate import generate
@@ -24,6 +24,8 @@ from .mail.config import IMAP_KEYRING_SERVICE, IMAP_PASSWORD_ENV, KEYRING_SERVIC
 from .mail.message import WHAT
 from .officebook import FileOfficeBook
 from .score import WRITTEN, score
+from .stats import import_stats
+from .whatif import whatif
 
 
 #: argparse's error messages (English, from argparse's source) and what the user reads instead
@@ -145,6 +147,25 @@ def cmd_score(args) -> int:
     return 0
 
 
+def cmd_whatif(args) -> int:
+    result = whatif(FileOfficeBook(args.office), progress=_progress(ledger.WHATIF.name))
+    print(result.summary())
+    print(f"结果写入考评台账（{ledger.WHATIF_RESULTS.name}）；正式结果和考评数据文件没有改动。")
+    return 0
+
+
+def cmd_import_stats(args) -> int:
+    mapping = {}
+    for pair in args.map or []:
+        ours, sep, theirs = pair.replace("＝", "=").partition("=")
+        if not sep:
+            raise UserError(f"--map 应写成 我方列名=文件列名，如 统计值=本期数：{pair}")
+        mapping[ours.strip()] = theirs.strip()
+    n = import_stats(FileOfficeBook(args.office), Path(args.file), mapping, args.source)
+    print(f"已导入 {n} 条统计数据到考评台账（{ledger.STATS.name}）；下次收集汇总时与各单位的实际完成值核对。")
+    return 0
+
+
 def cmd_feedback(args) -> int:
     result = feedback(FileOfficeBook(args.office), args.period, progress=_progress("生成反馈"))
     print(result.summary())
@@ -257,6 +278,23 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("office", metavar="台账", help="考评台账文件")
     s.add_argument("--top", type=int, default=10, metavar="名次数", help="在屏幕上列出的名次数（默认 10）")
     s.set_defaults(func=cmd_score)
+
+    s = sub.add_parser("whatif", help="方案模拟：换一种方案，看排名怎样变化",
+                       description=f"按“{ledger.WHATIF.name}”工作表中的改动（组成部分权重、考评期权重、等次下限、优秀比例、"
+                                   f"缺少考评得分时）重新计分，与正式结果对照写入“{ledger.WHATIF_RESULTS.name}”；"
+                                   "不改动正式结果和考评数据文件。")
+    s.add_argument("office", metavar="台账", help="考评台账文件")
+    s.set_defaults(func=cmd_whatif)
+
+    s = sub.add_parser("import-stats", help="导入统计部门的数据",
+                       description=f"把统计部门提供的数据（.xlsx 或 .csv）导入考评台账的“{ledger.STATS.name}”工作表"
+                                   "（单位代码、指标代码、统计值、来源、日期）；同一单位同一指标的旧数据被替换。")
+    s.add_argument("office", metavar="台账", help="考评台账文件")
+    s.add_argument("file", metavar="文件", help="统计数据文件（.xlsx 或 .csv）")
+    s.add_argument("--map", action="append", metavar="我方列名=文件列名",
+                   help="列的对应关系，可多次使用，如 --map 统计值=本期数（默认按同名列）")
+    s.add_argument("--source", metavar="来源", help="文件中没有“来源”列时填写的来源，如 市统计局")
+    s.set_defaults(func=cmd_import_stats)
 
     s = sub.add_parser("feedback", help="生成各单位的绩效反馈表",
                        description="按考评方案计分，为每个被考评单位生成一份绩效反馈表（得分、排名、等次、失分原因、图表和综合评价），"

@@ -34,6 +34,7 @@ from .officebook import OfficeBook
 from .overview import overview, read_view
 from .record import PENDING, RECEIVED, Record
 from .scheme import Period, Scheme, load_scheme
+from .stats import deviations, read_stats
 from .values import visible_text
 
 
@@ -334,9 +335,11 @@ def _deadline(scheme: Scheme, period: Period) -> date | None:
         return None
 
 
-def tables(scheme: Scheme, period: Period, outcomes: list[Outcome]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """The three sheets collect writes: the status of every expected form (and of every other file), the issues,
-    and the marks that count (of forms received, or 待更正 and accepted by the office)."""
+def tables(scheme: Scheme, period: Period, outcomes: list[Outcome], stats: pd.DataFrame | None = None
+           ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The three sheets collect writes: the status of every expected form (and of every other file), the issues
+    (with every 实际完成值 beyond the tolerance from the statistics bureau's `stats`), and the marks that count (of
+    forms received, or 待更正 and accepted by the office)."""
     deadline = _deadline(scheme, period)
     used = {(o.kind, o.recipient): o for o in outcomes if o.verdict in (RECEIVED, PENDING)}
     # a form whose only file was sent back is "rejected", not "missing": its row shows the newest such file
@@ -367,10 +370,14 @@ def tables(scheme: Scheme, period: Period, outcomes: list[Outcome]) -> tuple[pd.
             status.append([label, o.recipient or None, names.get((o.kind, o.recipient)), o.verdict, o.name,
                            o.received, len(o.issues), o.sha256, None])
     status_df = pd.DataFrame(status, columns=list(ledger.STATUS.columns))
-    issues_df = pd.DataFrame([[i.file, i.sheet or None, i.cell or None, i.problem, i.action, i.severity]
-                              for o in outcomes for i in o.issues], columns=list(ledger.ISSUES.columns))
     unit_names = {u.code: u.name for u in scheme.units}
-    return status_df, issues_df, marks_table([o.marks for o in outcomes if o.current], unit_names)
+    marks = marks_table([o.marks for o in outcomes if o.current], unit_names)
+    found = [i for o in outcomes for i in o.issues]
+    if stats is not None:
+        found += deviations(scheme, marks, stats)
+    issues_df = pd.DataFrame([[i.file, i.sheet or None, i.cell or None, i.problem, i.action, i.severity]
+                              for i in found], columns=list(ledger.ISSUES.columns))
+    return status_df, issues_df, marks
 
 
 def store(record: Record, period: Period, outcomes: list[Outcome]) -> None:
@@ -406,8 +413,9 @@ def collect(book: OfficeBook, source: Path | None = None, period: str | None = N
     announce(progress, f"读取并校验 {len(files)} 个文件")
     outcomes = read_all(scheme, p, files, progress, workers)
     supersede(outcomes)
+    stats = read_stats(book)
     if not write:
-        status, issues, marks = tables(scheme, p, outcomes)
+        status, issues, marks = tables(scheme, p, outcomes, stats)
         return CollectResult(folder, outcomes, status, issues, marks)
     announce(progress, "写入考评数据文件和考评台账")
     typed = office_decisions(book)
@@ -417,7 +425,7 @@ def collect(book: OfficeBook, source: Path | None = None, period: str | None = N
             for o in outcomes:
                 o.accepted = o.verdict == PENDING and decisions.get(o.sha256) == ledger.ACCEPT
             store(record, p, outcomes)
-            status, issues, marks = tables(scheme, p, outcomes)
+            status, issues, marks = tables(scheme, p, outcomes, stats)
             previous = book.read_sheet(ledger.BONUS.name) if ledger.BONUS.name in book.sheet_names() else None
             if previous is not None and not set(ledger.BONUS.columns) <= set(previous.columns):
                 previous = None

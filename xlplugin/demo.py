@@ -12,6 +12,8 @@ import shutil
 import time
 from pathlib import Path
 
+import pandas as pd
+
 from . import ledger
 from .collect import collect
 from .export import export
@@ -22,7 +24,10 @@ from .mail import send
 from .officebook import FileOfficeBook
 from .scheme import load_scheme
 from .score import WRITTEN, score
+from .margins import close_calls
 from .simulate import simulate_appeal, simulate_office, simulate_returns
+from .stats import deviations, read_stats
+from .whatif import whatif
 
 OFFICE_NAME = "考评台账.xlsx"
 
@@ -37,12 +42,41 @@ def demo_send(book: FileOfficeBook, what: str, say=print, period: str | None = N
         say(f"　　· {line}")
 
 
+def demo_whatif(book: FileOfficeBook, scheme, say=print):
+    """方案模拟: double the first component the evaluating departments score and show how the ranking moves."""
+    comp = next(c for c in scheme.components if c.source == "考评部门")
+    sheet = book.read_sheet(ledger.WHATIF.name).reset_index(drop=True)
+    sheet.loc[sheet["项目"] == f"权重:{comp.name}", "值"] = comp.weight * 2
+    book.write_sheets({ledger.WHATIF.name: sheet})
+    result = whatif(book)
+    for line in result.summary().splitlines():
+        say(f"　　{line}")
+    for r in result.table.head(3).itertuples(index=False):
+        say(f"　　· {r.单位名称}：{r.正式总分:.2f} → {r.模拟总分:.2f}，第 {r.正式总排名} 名 → 第 {r.模拟总排名} 名")
+    return result
+
+
+def demo_stats(book: FileOfficeBook, scheme, marks, say=print) -> list:
+    """统计数据: the bureau's figures for three reported values, two of them off by more than the tolerance."""
+    own = marks[(marks["项目"] == "实际完成值") & (marks["来源"] == "自评")]
+    own = own[pd.to_numeric(own["值"], errors="coerce").abs() > 10].head(3)
+    factors = (1.2, 0.8, 1.01)
+    rows = [[r.单位代码, r.指标代码, round(float(r.值) * f, 2), "市统计局", f"{scheme.settings.year + 1}-01-10"]
+            for r, f in zip(own.itertuples(index=False), factors)]
+    book.write_sheets({ledger.STATS.name: pd.DataFrame(rows, columns=list(ledger.STATS.columns))})
+    found = deviations(scheme, marks, read_stats(book))
+    say(f"　　统计数据核对：录入 {len(rows)} 条统计局数据，{len(found)} 条超出容差（下次收集时列入校验问题）")
+    for issue in found:
+        say(f"　　· {issue.problem}")
+    return found
+
+
 def run_demo(folder: Path, say=print) -> dict:
     folder = Path(folder).resolve()
     folder.mkdir(parents=True, exist_ok=True)
     office = folder / OFFICE_NAME
     started = time.perf_counter()
-    steps = 1 + 3 * len(load_scheme(FileOfficeBook(init(office, "city", overwrite=True))).periods) + 4
+    steps = 1 + 3 * len(load_scheme(FileOfficeBook(init(office, "city", overwrite=True))).periods) + 5
     step = iter(range(1, steps + 1))
 
     def head(text: str) -> None:
@@ -102,6 +136,14 @@ def run_demo(folder: Path, say=print) -> dict:
     for row in review.to_dict("records"):
         say(f"　　复核记录：{row['单位名称']} {row['影响']}")
     out["reviewed"] = reviewed
+
+    head("等次余量、方案模拟、统计数据核对")
+    calls = close_calls(reviewed.ranking, scheme.settings.decimals)
+    say(f"　　等次余量：{len(calls)} 个单位距等次线的分差小于单项指标的最大影响（总排名“复核提示”列，概览列出）")
+    for unit, text in calls[:3]:
+        say(f"　　· {unit}{text}")
+    out["whatif"] = demo_whatif(book, scheme, say)
+    out["stats"] = demo_stats(book, scheme, out[scheme.periods[-1].name]["collected"].marks, say)
 
     head("生成各单位绩效反馈表")
     fed = feedback(book)

@@ -14,6 +14,7 @@ from .ledger import Progress, announce
 from .officebook import OfficeBook
 from .record import Record, record_path
 from .scheme import Period, Scheme, load_scheme
+from .stats import bureau_figures, read_stats
 
 
 @dataclass(frozen=True)
@@ -62,14 +63,17 @@ def _write_job(job: Job) -> Path:
 
 
 def self_reports(book: OfficeBook, scheme: Scheme, period: Period) -> SelfReports:
-    """The units' actual values, self scores and explanations of `period`, from the year's record (once collected)."""
+    """The units' actual values, self scores and explanations of `period`, from the year's record (once collected),
+    and the statistics bureau's figures from 统计数据 (shown beside the units' own)."""
+    out: SelfReports = {}
+    for key, (figure, source) in bureau_figures(read_stats(book)).items():
+        out.setdefault(key, {})["bureau"] = f"{figure:g}（{source}）"
     if not record_path(book, scheme).exists():
-        return {}
+        return out
     with Record.for_book(book, scheme) as record:
         marks = record.current_marks([period.name])
     items = {"实际完成值": "actual", "自评得分": "self_score", "情况说明": "explanation"}
     marks = marks[(marks["source"] == "自评") & marks["item"].isin(list(items))]
-    out: SelfReports = {}
     for unit, indicator, item, value in marks[["unit", "indicator", "item", "value"]].itertuples(index=False):
         out.setdefault((unit, indicator), {})[items[item]] = value
     return out

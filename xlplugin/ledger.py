@@ -79,6 +79,10 @@ VETO = Sheet("一票否决", ("单位代码", "单位名称", "事由", "审定�
 APPEALS = Sheet("申诉", ("单位代码", "单位名称", "考评期", "指标或组成部分", "申诉理由", "收到日期", "复核结论", "调整后得分",
                        "复核理由", "复核人", "复核日期"), OFFICE)
 UPHELD, MAINTAINED = "调整", "维持"  # the review's decisions (复核结论)
+#: 方案模拟: an alternative scheme, one change a row (项目 such as 权重:基础工作评估, 值; see xlplugin.whatif)
+WHATIF = Sheet("方案模拟", ("项目", "值", "说明"), OFFICE)
+#: 统计数据: the statistics bureau's figures, pasted or imported (import-stats); collect compares 实际完成值 with them
+STATS = Sheet("统计数据", ("单位代码", "指标代码", "统计值", "来源", "日期"), OFFICE)
 
 # ---------------------------------------------------------------------------------------- verbs' views
 #: 提交情况: one row per expected form (and per file that is not a form's); the office may type 接受 in 处理 for a
@@ -110,6 +114,9 @@ REVIEW = Sheet("复核记录", ("单位代码", "单位名称", "考评期", "�
                         "调整后得分", "复核理由", "复核人", "复核日期", "复核前总分", "复核后总分", "复核前等次", "复核后等次",
                         "复核前排名", "复核后排名", "影响"), "score")
 FEEDBACK = Sheet("反馈", ("单位代码", "单位名称", "类别", "项目", "内容", "数值"), "score")
+#: 模拟结果: official against simulated results under 方案模拟's alternative (whatif; never the official sheets)
+WHATIF_RESULTS = Sheet("模拟结果", ("单位名称", "单位代码", "类别", "正式总分", "模拟总分", "总分变化", "正式等次", "模拟等次",
+                                "正式总排名", "模拟总排名", "名次变化", "正式类别排名", "模拟类别排名", "类别名次变化"), "whatif")
 CATEGORY_PREFIX = "排名-"  # one ranking sheet per category, written by score
 SEND_LOG = Sheet("发送记录", ("内容", "考评期", "接收方类型", "接收方代码", "接收方名称", "电子邮箱", "文件", "SHA256", "时间",
                           "结果", "说明", "邮件编号"), "send")
@@ -117,9 +124,9 @@ FETCH_LOG = Sheet("收件记录", ("收件时间", "发件人", "发件地址", 
                            "邮件编号", "读取时间"), "fetch")
 
 #: every sheet with a fixed name, for looking one up and for the tests that hold the map against the code
-ALL_SHEETS: tuple[Sheet, ...] = SCHEME_SHEETS + (OFFICE_SCORES, BONUS, VETO, APPEALS, OVERVIEW, STATUS, ISSUES, MARKS, RANKING,
-                                                 DETAIL, INDICATOR_SCORES, DISTRIBUTION, REVIEW, FEEDBACK, SEND_LOG,
-                                                 FETCH_LOG)
+ALL_SHEETS: tuple[Sheet, ...] = SCHEME_SHEETS + (OFFICE_SCORES, BONUS, VETO, APPEALS, WHATIF, STATS, OVERVIEW, STATUS,
+                                                 ISSUES, MARKS, RANKING, DETAIL, INDICATOR_SCORES, DISTRIBUTION, REVIEW,
+                                                 FEEDBACK, SEND_LOG, FETCH_LOG, WHATIF_RESULTS)
 
 
 def category_sheet(category: str) -> str:

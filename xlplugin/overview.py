@@ -4,7 +4,7 @@ Pure: built from the scheme, the 提交情况 view (status of every expected for
 Blocks, top to bottom: the next step in one sentence; forms in per kind; the chase list (who is missing, must
 correct or was sent back, with contact and e-mail); the evaluating departments whose scores are missing, the
 unit's self score standing in (未核实, with how many and for which units); the grade distribution; the top and
-bottom units per category.
+bottom units per category; 复核提示: the close calls (xlplugin.margins), closest first.
 `collect` and `score` both rewrite it from what they hold.
 """
 from __future__ import annotations
@@ -13,12 +13,14 @@ import pandas as pd
 
 from . import ledger
 from .forms import SPECS, recipients_by_kind
+from .margins import close_calls
 from .scheme import Scheme
 
 COLUMNS = list(ledger.OVERVIEW.columns)
 STATES = ("已收到", "逾期", "待更正", "退回", "缺交")
 CHASE = {"缺交": "未交", "待更正": "有错误待更正", "退回": "被退回，须重新报送"}
 EDGE = 3  # units named at the top and the bottom of each category
+CLOSE_CALLS = 5  # the closest calls named here
 
 
 def next_step(status: pd.DataFrame | None, ranking: pd.DataFrame | None) -> str:
@@ -78,6 +80,12 @@ def overview(scheme: Scheme | None, status: pd.DataFrame | None, ranking: pd.Dat
                 names = "、".join(f"{r.单位名称} {r.总分:.{scheme.settings.decimals}f}（{r.等次}）"
                                   for r in chosen.itertuples(index=False))
                 rows.append([f"排名{where}", category, names, None, None])
+        calls = close_calls(ranking, scheme.settings.decimals)
+        for unit, text in calls[:CLOSE_CALLS]:
+            rows.append(["复核提示", unit, text, None, None])
+        if len(calls) > CLOSE_CALLS:  # the page stays one page; the rest are flagged in 总排名's 复核提示 column
+            rows.append(["复核提示", None, f"另有 {len(calls) - CLOSE_CALLS} 个单位离等次界线较近，"
+                                          f"见“{ledger.RANKING.name}”工作表的“复核提示”列。", None, None])
     return pd.DataFrame(rows, columns=COLUMNS)
 
 

@@ -28,6 +28,7 @@ from .generate import generate
 from .init import dropdowns, office_frames
 from .mail import send
 from .score import WRITTEN, score
+from .whatif import whatif
 from .scheme import load_scheme
 from .xlbook import XlwingsOfficeBook
 
@@ -138,6 +139,13 @@ def do_score(ui: Ribbon) -> None:
     ui.alert(f"{scored.summary()}，写入{WRITTEN}工作表。\n前 5 名：\n" + "\n".join(scored.top_lines(5, layout="numbered")))
 
 
+def do_whatif(ui: Ribbon) -> None:
+    with ui.progress("正在模拟") as bar:
+        result = whatif(ui.office, progress=bar)
+    ui.activate(ledger.WHATIF_RESULTS.name)
+    ui.alert(f"{result.summary()}\n结果写入{ledger.WHATIF_RESULTS.name}工作表，正式结果没有改动。")
+
+
 def do_feedback(ui: Ribbon) -> None:
     with ui.progress("正在生成反馈") as bar:
         result = feedback(ui.office, progress=bar)
@@ -203,10 +211,11 @@ HELP = """绩效考评加载项：按钮从左到右就是一个考评周期。
 2. 生成表格：为每个被考评单位、考评部门、评议组和领导生成表格，放在“输出”文件夹。
 3. 发送表格：把各自的表格用电子邮件发给每个接收方（“发送记录”工作表记下每一封，重发时只补发未成功的）。
 4. 收集汇总：读取“提交”文件夹中发回的表格，逐一校验，汇总到“提交情况”“校验问题”“汇总数据”工作表。
-5. 计算排名：计分、定等次和排名，写入“总排名”等结果工作表。
-6. 生成反馈：为每个单位生成一份绩效反馈表。
-7. 发送反馈：把绩效反馈表用电子邮件发给各被考评单位。
-8. 打开输出文件夹：在资源管理器中打开本期的输出文件夹。
+5. 计算排名：计分、定等次和排名，写入“总排名”等结果工作表（含等次余量和复核提示）。
+6. 方案模拟：按“方案模拟”工作表中的改动重新计分，与正式结果对照写入“模拟结果”，不改动正式结果。
+7. 生成反馈：为每个单位生成一份绩效反馈表。
+8. 发送反馈：把绩效反馈表用电子邮件发给各被考评单位。
+9. 打开输出文件夹：在资源管理器中打开本期的输出文件夹。
 
 没有 Excel 的电脑（如 WPS、Linux）可以用命令行完成同样的工作：xlplugin -h"""
 
@@ -222,6 +231,7 @@ HANDLERS: dict[str, Callable[[Ribbon], None]] = {
     "xlp_send_forms": do_send_forms,
     "xlp_collect": do_collect,
     "xlp_score": do_score,
+    "xlp_whatif": do_whatif,
     "xlp_feedback": do_feedback,
     "xlp_send_feedback": do_send_feedback,
     "xlp_open_output": do_open_output,

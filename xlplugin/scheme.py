@@ -24,7 +24,8 @@ from .values import cell_text
 SETTING_KEYS = ["考评机关", "年度", "当前考评期", "基本分", "提交文件夹", "输出文件夹", "截止日期", "加分上限",
                 "总分上限", "缺少考评得分时",
                 "SMTP服务器", "SMTP端口", "SMTP加密", "发件人", "SMTP用户名", "IMAP服务器", "IMAP端口", "IMAP加密",
-                "IMAP用户名", "IMAP文件夹", "联系人", "联系电话", "数据文件", "小数位数", "申诉截止日期", ledger.BACKUPS_SETTING, "签名密钥"]
+                "IMAP用户名", "IMAP文件夹", "联系人", "联系电话", "数据文件", "小数位数", "申诉截止日期", ledger.BACKUPS_SETTING,
+                "统计数据容差", "签名密钥"]
 REQUIRED_SETTINGS = ["考评机关", "年度", "当前考评期", "基本分", "签名密钥"]
 
 SOURCES = ("自评", "考评部门", "评议", "领导", "绩效办")
@@ -62,6 +63,10 @@ class Settings:
     decimals: int = 2  # totals are published, graded and ranked at this many decimals (小数位数)
     appeal_deadline: str = ""  # 申诉截止日期
     backups: int = ledger.BACKUPS_KEPT  # backups of the workbook kept besides the first of each day (备份保留份数)
+    #: 统计数据容差: how far a unit's 实际完成值 may differ from the statistics bureau's figure (统计数据) before collect
+    #: reports it: an absolute amount ("0.5") or, with relative true, a percentage of the bureau's figure ("5%")
+    stats_tolerance: float = 0.0
+    stats_relative: bool = False
 
 
 @dataclass(frozen=True)
@@ -105,6 +110,17 @@ class Indicator:
 
     def applies_to(self, unit: Unit) -> bool:
         return in_scope(self.scope, unit)
+
+
+def parse_tolerance(value) -> tuple[float | None, bool]:
+    """统计数据容差: "5%" → (5.0, True), "0.5" or 0.5 → (0.5, False), empty → (0.0, False), unusable → (None, False)."""
+    text = _text(value).replace("％", "%")
+    relative = text.endswith("%")
+    try:
+        number = float(text.rstrip("%").strip()) if text else 0.0
+    except ValueError:
+        return None, False
+    return (number, relative) if number >= 0 else (None, False)
 
 
 def in_scope(scope: tuple[str, ...], unit: Unit) -> bool:
@@ -423,6 +439,10 @@ def _settings(r: _Reader) -> Settings | None:
     if backups is not None and not float(backups).is_integer():
         r.problem(ledger.SETTINGS.name, rows.get(ledger.BACKUPS_SETTING), f"“{ledger.BACKUPS_SETTING}”应为正整数。")
         backups = None
+    tolerance, relative = parse_tolerance(values.get("统计数据容差"))
+    if tolerance is None:
+        r.problem(ledger.SETTINGS.name, rows.get("统计数据容差"), "“统计数据容差”应为不小于 0 的数（如 0.5）或百分比（如 5%）。")
+        tolerance = 0.0
     key = _text(values["签名密钥"])
     if len(key) < 16:
         r.problem(ledger.SETTINGS.name, rows["签名密钥"], "签名密钥太短（至少 16 个字符）；可删除此行后重新运行 xlplugin init 生成。")
@@ -437,6 +457,7 @@ def _settings(r: _Reader) -> Settings | None:
         record_name=_text(values.get("数据文件")) or ledger.DEFAULT_RECORD,
         decimals=int(decimals) if decimals is not None else 2, appeal_deadline=_text(values.get("申诉截止日期")),
         backups=int(backups) if backups is not None else ledger.BACKUPS_KEPT,
+        stats_tolerance=tolerance, stats_relative=relative,
     )
 
 

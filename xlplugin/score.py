@@ -24,6 +24,7 @@ from .decisions import office_decisions, sync_decisions
 from .inputs import MARK_FIELDS, previous_results, read_appeals, read_inputs, require_marks
 from .ledger import Progress, announce
 from .looks import sheet_looks
+from .margins import COLUMNS as MARGIN_COLUMNS, margins
 from .officebook import ChartSpec, OfficeBook
 from .overview import overview, read_view
 from .record import Record, record_path
@@ -74,12 +75,14 @@ def result_sheets(scheme: Scheme, r: Results, rv: Review | None = None) -> dict[
     u = r.units
     D = scheme.settings.decimals  # published scores: rounded half up to 设置's 小数位数
     periods = [c.split(":", 1)[1] for c in u.columns if c.startswith("total:")]
+    close = margins(scheme, u)
     ranking = pd.DataFrame({
         "总排名": u["rank"], "类别排名": u["category_rank"], "单位代码": u["unit"], "单位名称": u["name"],
         "类别": u["category"],
         **({f"{p}得分": round_series(u[f"total:{p}"], D) for p in periods} if len(periods) > 1 else {}),
         "考评得分": round_series(u["total"], D), "加分": round_series(u["bonus"], D), "总分": round_series(u["final"], D),
         "按分数等次": u["grade_by_score"], "一票否决": u["veto"].map({True: "是", False: None}), "等次": u["grade"],
+        **{c: close[c] for c in MARGIN_COLUMNS},
         **history_columns(rv, u["unit"]),
         **({"复核": u["unit"].map(review_marks(rv))} if rv.appeals else {}),
         "优秀比例(%)": u["quota_pct"], "在编人数": u["staff"], "可评优秀人数": u["quota_staff"],

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .. import ledger
+
 #: the VBA callback every button calls (templates/addin/XlpluginRibbon.bas); it hands the id to Python
 CALLBACK = "XlpluginRibbon.OnRibbon"
 
@@ -57,6 +59,8 @@ TAB = Tab("xlpTab", "绩效考评", (
     Group("xlpResults", "结果", (
         Button("xlp_score", "计算排名", "SortDescendingExcel",
                "计分、定等次和排名，写入总排名、分类排名、得分明细、指标得分、等次分布、反馈工作表。"),
+        Button("xlp_whatif", ledger.WHATIF.name, "WhatIfAnalysisMenu",
+               f"按{ledger.WHATIF.name}工作表中的改动重新计分，与正式结果对照写入{ledger.WHATIF_RESULTS.name}工作表；不改动正式结果。"),
         Button("xlp_feedback", "生成反馈", "ReviewNewComment", "为每个被考评单位生成一份绩效反馈表。"),
         Button("xlp_send_feedback", "发送反馈", "FileSendAsAttachment",
                "用电子邮件把反馈表发给各被考评单位，每一封记入发送记录工作表，重发时只补发未成功的。"),

@@ -25,6 +25,7 @@ SCORES = Grid(
         Column("rule", "评分说明", 26, wrap=True),
         # the unit's own report, filled in once collected (locked, signed like every definition)
         Column("actual", "单位填报完成值", 10, wrap=True),
+        Column("bureau", "统计部门数据", 12, wrap=True),  # the statistics bureau's figure (统计数据), beside the unit's
         Column("self_score", "单位自评得分", 8, numeric=True),
         Column("explanation", "单位情况说明", 22, wrap=True),
         Column("score", "考评得分", 9, role=INPUT, numeric=True, required=True),
@@ -49,7 +50,8 @@ def row_id(unit_code: str, indicator_code: str) -> str:
     return f"{unit_code}|{indicator_code}"
 
 
-# (unit code, indicator code) → {"actual", "self_score", "explanation"}, from the collected marks
+# (unit code, indicator code) → {"actual", "self_score", "explanation"}, from the collected marks, and "bureau"
+# (the statistics bureau's figure and its source, from 统计数据)
 SelfReports = dict[tuple[str, str], dict]
 
 

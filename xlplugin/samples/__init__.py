@@ -56,7 +56,8 @@ def sample_frames(sample: str) -> dict[str, pd.DataFrame]:
 
 
 def office_input_frames(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
-    """The office's own input sheets for scoring, empty: 绩效办评分, 加分审定, 一票否决, 申诉."""
+    """The office's own input sheets, empty: 绩效办评分, 加分审定, 一票否决, 申诉, 统计数据; and 方案模拟 listing every
+    item an alternative may change, 值 empty (= as the official scheme), 说明 the official value."""
     units, periods = frames[ledger.UNITS.name], frames[ledger.PERIODS.name]
     comps = frames[ledger.COMPONENTS.name]
     direct = list(comps.loc[comps["计分方式"] == "直接评分", "组成部分"])
@@ -66,7 +67,21 @@ def office_input_frames(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFra
         ledger.BONUS.name: pd.DataFrame(columns=list(ledger.BONUS.columns)),
         ledger.VETO.name: pd.DataFrame(columns=list(ledger.VETO.columns)),
         ledger.APPEALS.name: pd.DataFrame(columns=list(ledger.APPEALS.columns)),
+        ledger.WHATIF.name: pd.DataFrame(whatif_rows(frames), columns=list(ledger.WHATIF.columns)),
+        ledger.STATS.name: pd.DataFrame(columns=list(ledger.STATS.columns)),
     }
+
+
+def whatif_rows(frames: dict[str, pd.DataFrame]) -> list[list]:
+    """方案模拟's items (项目, 值 empty, 说明 = the official value)."""
+    comps, periods, grades = frames[ledger.COMPONENTS.name], frames[ledger.PERIODS.name], frames[ledger.GRADES.name]
+    settings = dict(zip(frames[ledger.SETTINGS.name]["项目"], frames[ledger.SETTINGS.name]["值"]))
+    rows = [[f"权重:{n}", None, f"正式方案 {w:g}%"] for n, w in zip(comps["组成部分"], comps["权重(%)"])]
+    rows += [[f"考评期权重:{n}", None, f"正式方案 {w:g}%"] for n, w in zip(periods["考评期"], periods["权重(%)"])]
+    rows += [[f"等次下限:{n}", None, f"正式方案 {w:g} 分"] for n, w in zip(grades["等次"], grades["最低分"])]
+    rows += [[f"优秀比例:{n}", None, f"正式方案 {w:g}%"] for n, w in zip(grades["等次"], grades["优秀比例(%)"])]
+    rows.append(["缺少考评得分时", None, f"正式方案 {settings.get('缺少考评得分时') or '采用自评得分'}；可填 采用自评得分 或 记零分"])
+    return rows
 
 
 #: columns of the office's sheets that take a fixed list: dropdowns, so typos are caught while typing
