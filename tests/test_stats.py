@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import openpyxl
 import pandas as pd
 import pytest
 
@@ -62,6 +63,19 @@ def test_three_deviations_one_within_tolerance_give_two_issues(cycle, capsys):
         assert ind in text and f"{reported:g}" in text and f"{figure:g}" in text and "市统计局" in text
     assert set(found["级别"]) == {"提醒"}
     assert all(unit in f for f, unit in zip(found["文件"], (u1, u2)))
+
+    # and each unit's feedback lists its differences (and the unit within tolerance is not told anything)
+    assert main(["score", str(cycle)]) == 0 and main(["feedback", str(cycle)]) == 0
+    narrative = {}
+    for unit in (u1, u3):
+        report = next((cycle.parent / "输出").rglob(f"*_{unit}_*绩效反馈.xlsx"))
+        texts = [c for row in openpyxl.load_workbook(report)["绩效反馈"].iter_rows(values_only=True) for c in row
+                 if isinstance(c, str)]
+        narrative[unit] = "\n".join(texts)
+    assert "与统计数据不一致" in narrative[u1] and f"{v1:g}" in narrative[u1] and f"{bureau[0]:g}" in narrative[u1]
+    assert "市统计局" in narrative[u1]
+    if u3 != u1:
+        assert "与统计数据不一致" not in narrative[u3] or f"{bureau[2]:g}" not in narrative[u3]
 
 
 def test_the_evaluators_form_shows_the_bureaus_figure_beside_the_units(city_office):

@@ -19,9 +19,11 @@ from pathlib import Path
 from .. import ledger
 from ..inputs import previous_results, read_appeals, read_inputs, require_marks
 from ..ledger import Progress, announce
+from ..record import Record, record_path
 from ..officebook import OfficeBook
 from ..review import Review, review
 from ..scheme import Scheme, load_scheme
+from ..stats import differences, read_stats
 from ..scoring import Results
 from .analysis import analyse
 from .report import file_name, write_unit_feedback
@@ -31,11 +33,12 @@ __all__ = ["FeedbackResult", "feedback", "file_name", "write_feedback"]
 
 def write_feedback(book: OfficeBook, scheme: Scheme, results: Results, folder: Path | None = None,
                    period: str | None = None, progress: Progress | None = None,
-                   rv: Review | None = None, workers: int | None = None) -> list[Path]:
+                   rv: Review | None = None, workers: int | None = None,
+                   stats: dict[str, list[dict]] | None = None) -> list[Path]:
     """One feedback workbook per unit in `folder` (default <output folder>/<year><period>/反馈); their paths."""
     p = scheme.period(period)
     folder = Path(folder) if folder is not None else ledger.feedback_folder(book, scheme, p)
-    a = analyse(scheme, results, review=rv)
+    a = analyse(scheme, results, review=rv, differences=stats)
     codes = list(a.units.sort_values("rank").index)
     workers = workers if workers is not None else (min(os.cpu_count() or 1, 8) if len(codes) >= 40 else 1)
     paths: list[Path] = []
@@ -90,5 +93,24 @@ def feedback(book: OfficeBook, period: str | None = None, progress: Progress | N
     rv = review(scheme, inputs, appeals, previous_results(book, scheme))
     p = scheme.period(period)
     folder = ledger.feedback_folder(book, scheme, p)
+    diffs = stats_differences(book, scheme, p.name)
     announce(progress, "写入各单位的反馈表")
-    return FeedbackResult(folder, write_feedback(book, scheme, rv.after, folder, p.name, progress, rv, workers))
+    return FeedbackResult(folder, write_feedback(book, scheme, rv.after, folder, p.name, progress, rv, workers, diffs))
+
+
+def stats_differences(book: OfficeBook, scheme: Scheme, period: str) -> dict[str, list[dict]]:
+    """Each unit's 实际完成值 of `period` that differ from the statistics bureau's (统计数据) beyond the tolerance."""
+    stats = read_stats(book)
+    if not len(stats) or not record_path(book, scheme).exists():
+        return {}
+    with Record.for_book(book, scheme) as record:
+        marks = record.current_marks([period]).rename(columns=CHINESE)
+    out: dict[str, list[dict]] = {}
+    for d in differences(scheme, marks, stats):
+        out.setdefault(d["unit"], []).append(d)
+    return out
+
+
+#: the record's mark fields as the marks table names them (ledger.MARK_COLUMNS)
+CHINESE = {"unit": "单位代码", "period": "考评期", "source": "来源", "indicator": "指标代码", "rater": "评价者",
+           "item": "项目", "value": "值", "file": "文件", "sheet": "工作表", "cell": "单元格"}

@@ -18,7 +18,7 @@ Where several periods were scored, a component's score is the period-weighted me
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from types import SimpleNamespace
 
@@ -52,6 +52,11 @@ class Analysis:
     periods: list[str]  # the periods scored, in the scheme's order
     focus: str  # the period the narrative and the report's lost points speak of (the feedback's, else the last)
     review: Review | None = None  # the appeals and last year's results, where there are any
+    stats: dict = field(default_factory=dict)  # unit → its 实际完成值 that differ from 统计数据 (xlplugin.stats)
+
+    @cached_property
+    def indicator_names(self) -> dict[str, str]:
+        return {i.code: i.name for i in self.scheme.indicators}
 
     @cached_property
     def by_unit(self) -> dict[str, dict[str, list[SimpleNamespace]]]:
@@ -70,7 +75,8 @@ class Analysis:
         return self.units.to_dict("index")
 
 
-def analyse(scheme: Scheme, results: Results, focus: str | None = None, review: Review | None = None) -> Analysis:
+def analyse(scheme: Scheme, results: Results, focus: str | None = None, review: Review | None = None,
+            differences: dict | None = None) -> Analysis:
     units = results.units.set_index("unit")
     category = units["category"]
     units = units.assign(category_size=category.map(category.value_counts()),
@@ -127,7 +133,7 @@ def analyse(scheme: Scheme, results: Results, focus: str | None = None, review: 
     # a unit that returned no form for the period has no self score at all: it is told so, not compared
     own = results.indicators[(results.indicators["period"] == focus) & results.indicators["self_score"].notna()]
     units["submitted"] = units.index.isin(set(own["unit"]))
-    return Analysis(scheme, units, comp, dims, lost, periods, focus, review)
+    return Analysis(scheme, units, comp, dims, lost, periods, focus, review, differences or {})
 
 
 def _reason(reason, evaluator_score, self_score, falsified: bool, missing_rule: str) -> str:
@@ -281,6 +287,9 @@ def narrative_context(a: Analysis, fb: UnitFeedback, period: Period) -> dict:
         "lost_period": fb.focus if fb.multi_period else "",
         "lost_count": len(lost), "lost_total": points_text(sum(i.lost for i in lost)),
         "falsified": list(dict.fromkeys(i.name for i in lost if i.falsified)),
+        "stats_diffs": [{**d, "name": a.indicator_names.get(d["indicator"], d["indicator"]),
+                         "reported": f"{d['reported']:g}", "bureau": f"{d['bureau']:g}"}
+                        for d in a.stats.get(fb.unit.code, [])],
         "appeals": appeals, "appeal_effect": appeal_effect, "trend": trend_line(a, fb.unit.code),
     }
 
