@@ -1,9 +1,7 @@
 """generate: one form workbook per recipient (units, evaluating departments, rater groups, leaders)."""
 from __future__ import annotations
 
-import os
 from collections import Counter
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,6 +10,7 @@ from .forms import KINDS, SPECS, Recipient
 from .forms.evaluator import SelfReports
 from .ledger import Progress, announce
 from .officebook import OfficeBook
+from .parallel import process_map
 from .record import Record, record_path
 from .scheme import Period, Scheme, load_scheme
 from .stats import bureau_figures, read_stats
@@ -82,22 +81,7 @@ def self_reports(book: OfficeBook, scheme: Scheme, period: Period) -> SelfReport
 def write_forms(scheme: Scheme, period: Period, jobs: list[Job], progress: Progress | None = None,
                 workers: int | None = None, reports: SelfReports | None = None) -> list[Path]:
     """Write every job's form; in parallel processes when there are many (XlsxWriter is CPU-bound)."""
-    total = len(jobs)
-    workers = workers if workers is not None else (min(os.cpu_count() or 1, 8) if total >= 40 else 1)
-    paths: list[Path] = []
-    if workers <= 1:
-        _init_worker(scheme, period, reports)
-        for job in jobs:
-            paths.append(_write_job(job))
-            if progress:
-                progress(len(paths), total)
-        return paths
-    with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(scheme, period, reports)) as pool:
-        for path in pool.map(_write_job, jobs, chunksize=max(1, min(16, total // (workers * 4) or 1))):
-            paths.append(path)
-            if progress:
-                progress(len(paths), total)
-    return paths
+    return process_map(_write_job, jobs, _init_worker, (scheme, period, reports), workers=workers, progress=progress)
 
 
 def generate(book: OfficeBook, period: str | None = None, kinds: list[str] | None = None,

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from xml.parsers import expat
 
+from .values import column_letter
+
 MAX_FILE_BYTES = 30 * 1024 * 1024
 MAX_MEMBERS = 2_000
 MAX_UNCOMPRESSED = 200 * 1024 * 1024
@@ -242,13 +244,6 @@ def _col_number(letters: str) -> int:
     return n
 
 
-def _col_letters(n: int) -> str:
-    out = ""
-    while n:
-        n, r = divmod(n - 1, 26)
-        out = chr(65 + r) + out
-    return out
-
 
 def _place(ref: str, sheet: str) -> tuple[int, int]:
     """(row, column), 1-based, of a cell reference such as L7, refused when invalid or outside the bounds."""
@@ -266,7 +261,7 @@ def _bound(row: int, col: int, sheet: str, ref: str) -> None:
                        f"文件已损坏或被改动，{CHANGED}")
     if row > MAX_FORM_ROWS or col > MAX_FORM_COLS:
         raise Rejected(f"工作表“{sheet}”中有单元格位于 {ref[:20]}，远远超出下发表格的范围（最多 {MAX_FORM_ROWS} 行、"
-                       f"{_col_letters(MAX_FORM_COLS)} 列），{CHANGED}")
+                       f"{column_letter(MAX_FORM_COLS)} 列），{CHANGED}")
 
 
 def _scan_sheet_fast(xml: bytes, sheet: str) -> tuple[set[str], dict[str, str]] | None:
@@ -344,7 +339,7 @@ def _scan_sheet(xml: bytes, sheet: str) -> tuple[set[str], dict[str, str]]:
             ref = attribute(attrs, "r")
             if ref is None:
                 row, col = state["row"] or 1, state["col"] + 1
-                ref = f"{_col_letters(col)}{row}"
+                ref = f"{column_letter(col)}{row}"
                 _bound(row, col, sheet, ref)
             else:
                 row, col = _place(ref, sheet)

@@ -168,3 +168,12 @@ def round_half_up(value, decimals: int = 2):
 def round_series(series, decimals: int = 2):
     """round_half_up over a pandas Series (keeps its index)."""
     return series.map(lambda v: round_half_up(v, decimals))
+
+
+def column_letter(index: int) -> str:
+    """A cell column's letters from its 1-based number: 1 → A, 26 → Z, 27 → AA."""
+    letters = ""
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters

@@ -11,8 +11,6 @@ workbook), `report` (the XlsxWriter workbook) and `charts` (its two charts). Thi
 """
 from __future__ import annotations
 
-import os
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +19,7 @@ from ..inputs import previous_results, read_appeals, read_inputs, require_marks
 from ..ledger import Progress, announce
 from ..record import Record, record_path
 from ..officebook import OfficeBook
+from ..parallel import process_map
 from ..review import Review, review
 from ..scheme import Scheme, load_scheme
 from ..stats import differences, read_stats
@@ -40,22 +39,8 @@ def write_feedback(book: OfficeBook, scheme: Scheme, results: Results, folder: P
     folder = Path(folder) if folder is not None else ledger.feedback_folder(book, scheme, p)
     a = analyse(scheme, results, review=rv, differences=stats)
     codes = list(a.units.sort_values("rank").index)
-    workers = workers if workers is not None else (min(os.cpu_count() or 1, 8) if len(codes) >= 40 else 1)
-    paths: list[Path] = []
-    if workers <= 1:
-        _init_worker(a, p, folder)
-        for code in codes:
-            paths.append(_write_one(code))
-            if progress:
-                progress(len(paths), len(codes))
-        return paths
-    # many units: in parallel processes (XlsxWriter is CPU-bound); the analysis is sent to each worker once
-    with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(a, p, folder)) as pool:
-        for path in pool.map(_write_one, codes, chunksize=max(1, min(16, len(codes) // (workers * 4) or 1))):
-            paths.append(path)
-            if progress:
-                progress(len(paths), len(codes))
-    return paths
+    # the analysis is sent to each worker once
+    return process_map(_write_one, codes, _init_worker, (a, p, folder), workers=workers, progress=progress)
 
 
 _worker: tuple | None = None

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ..files import safe_filename
+from ..values import column_letter
 
 if TYPE_CHECKING:
     from ..scheme import Period, Scheme
@@ -23,12 +24,8 @@ KIND_NAMES = ("unit", "evaluator", "rater", "leader")
 
 def xl_col_to_name(col: int) -> str:
     """0 → A, 25 → Z, 26 → AA: the column letters of a 0-based column (here, so reading needs no writer)."""
-    name = ""
-    col += 1
-    while col:
-        col, rem = divmod(col - 1, 26)
-        name = chr(65 + rem) + name
-    return name
+    return column_letter(col + 1)
+
 
 # Ids of body rows that are not data rows start with this marker (data rows carry a code as id).
 GROUP, SUBTOTAL, TOTAL = "#组:", "#小计:", "#合计"

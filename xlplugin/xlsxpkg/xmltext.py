@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from xml.dom import minidom
 
-from ..values import visible_text
+from ..values import column_letter, visible_text  # noqa: F401 (column_letter: the package writes it here)
 
 DECLARATION = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 EPOCH = datetime(1899, 12, 30)
@@ -30,14 +30,6 @@ def attr(value: str) -> str:
     """`value` inside a double-quoted attribute."""
     return visible_text(value).translate(_ATTR)
 
-
-def column_letter(index: int) -> str:
-    """1 → A, 27 → AA."""
-    letters = ""
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
 
 
 def serial(value: date | datetime) -> float:
