@@ -18,7 +18,7 @@ from .officebook import OfficeBook
 from .record import Record, record_path
 from .review import Appeal, appeals_frame, parse_appeals
 from .scheme import Scheme, SchemeError
-from .scoring import Inputs
+from .scoring import SCORED_ITEMS, Inputs
 
 MARK_FIELDS = ["unit", "period", "source", "indicator", "rater", "item", "value"]
 
@@ -38,7 +38,7 @@ def read_marks(book: OfficeBook, scheme: Scheme) -> pd.DataFrame:
     if not record_path(book, scheme).exists():
         return pd.DataFrame(columns=MARK_FIELDS)
     with Record.for_book(book, scheme) as record:
-        return record.current_marks()[MARK_FIELDS]
+        return record.current_marks(items=SCORED_ITEMS, provenance=False)
 
 
 def read_appeals(book: OfficeBook, scheme: Scheme) -> list[Appeal]:

@@ -186,7 +186,8 @@ class Record:
         rid = cur.lastrowid
         if len(marks):
             n = len(marks)
-            rater, values = marks.rater, [_storable(v) for v in marks.value]
+            plain = (float, str, int, type(None))  # most values: stored as they are
+            rater, values = marks.rater, [v if type(v) in plain else _storable(v) for v in marks.value]
             self.db.executemany("INSERT INTO marks VALUES (?,?,?,?,?,?,?,?,?)",
                                 zip([rid] * n, marks.unit, marks.source, marks.indicator, [rater] * n, marks.item,
                                     values, marks.sheet, marks.cell))
@@ -229,19 +230,24 @@ class Record:
         return {sha: decision for sha, decision in rows}
 
     # ------------------------------------------------------------------------------------------- reading
-    def current_marks(self, periods: Iterable[str] | None = None) -> pd.DataFrame:
-        """Every current mark of the year (or of `periods`), with provenance: the table scoring reads."""
-        sql = ("SELECT m.unit, r.period, m.source, m.indicator, m.rater, m.item, m.value, r.file, m.sheet, m.cell"
-               " FROM marks m JOIN receipts r ON m.receipt = r.id"
+    def current_marks(self, periods: Iterable[str] | None = None, items: Iterable[str] | None = None,
+                      provenance: bool = True) -> pd.DataFrame:
+        """Every current mark of the year (or of `periods`; only `items` if given), with provenance (file, sheet,
+        cell) unless `provenance` is false — scoring reads only the few items it scores, without provenance."""
+        fields = MARK_FIELDS if provenance else MARK_FIELDS[:7]
+        columns = {"unit": "m.unit", "period": "r.period", "source": "m.source", "indicator": "m.indicator",
+                   "rater": "m.rater", "item": "m.item", "value": "m.value", "file": "r.file", "sheet": "m.sheet",
+                   "cell": "m.cell"}
+        sql = (f"SELECT {', '.join(columns[f] for f in fields)} FROM marks m JOIN receipts r ON m.receipt = r.id"
                " WHERE r.office=? AND r.year=? AND r.current=1")
         args: list = [self.office, self.year]
-        if periods is not None:
-            periods = list(periods)
-            sql += f" AND r.period IN ({','.join('?' * len(periods))})"
-            args += periods
+        for name, values in (("r.period", periods), ("m.item", items)):
+            if values is not None:
+                values = list(values)
+                sql += f" AND {name} IN ({','.join('?' * len(values))})"
+                args += values
         sql += " ORDER BY r.period, r.id, m.rowid"
-        rows = self.db.execute(sql, args).fetchall()
-        frame = pd.DataFrame(rows, columns=list(MARK_FIELDS), dtype=object)
+        frame = pd.DataFrame(self.db.execute(sql, args).fetchall(), columns=list(fields), dtype=object)
         frame["indicator"] = frame["indicator"].where(frame["indicator"] != "", None)
         return frame
 

@@ -30,7 +30,7 @@ from .overview import overview, read_view
 from .record import Record, record_path
 from .review import Appeal, Review, history_columns, review, review_marks, review_sheet
 from .scheme import Scheme, load_scheme
-from .scoring import Inputs, Results, period_weights
+from .scoring import SCORED_ITEMS, Inputs, Results, period_weights
 from .values import round_series, storable
 
 #: the sheets score writes, as the doors name them
@@ -187,7 +187,7 @@ def score(book: OfficeBook, write: bool = True, progress: Progress | None = None
             if write:
                 sync_decisions(record, office_decisions(book))
             announce(progress, "读取全年数据")
-            inputs = read_inputs(book, scheme, record.current_marks()[MARK_FIELDS], appeals)
+            inputs = read_inputs(book, scheme, record.current_marks(items=SCORED_ITEMS, provenance=False), appeals)
             require_marks(inputs)
             announce(progress, "计分、定等次和排名")
             rv = review(scheme, inputs, appeals, previous_results(book, scheme, record))
