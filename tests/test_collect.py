@@ -437,6 +437,7 @@ def test_a_file_that_is_not_an_xlsx_is_sent_back_with_the_reason(batch, what, re
 # ------------------------------------------------------------------------------------------------ 2. hostile zips
 
 
+@pytest.mark.slow  # collect in a subprocess
 def test_zip_bomb_and_entity_declarations_are_refused_without_hanging(filled, tmp_path):
     office = Path(shutil.copy(filled.office, tmp_path / "考评台账.xlsx"))
     folder = tmp_path / "提交"

@@ -4,6 +4,7 @@ from __future__ import annotations
 import random
 
 import openpyxl
+import pytest
 
 from xlplugin.collect import collect
 from xlplugin.forms import evaluator as evaluator_form, unit as unit_form
@@ -15,6 +16,7 @@ from xlplugin.scheme import load_scheme
 from xlplugin.simulate import fill
 
 
+@pytest.mark.slow  # collect and generate
 def test_evaluator_form_is_prefilled_with_the_units_reports(city_office):
     book = FileOfficeBook(city_office)
     scheme = load_scheme(book)

@@ -45,6 +45,7 @@ def test_tolerance_reads_absolute_or_percent():
     assert parse_tolerance(None) == (0.0, False) and parse_tolerance("约5") == (None, False)
 
 
+@pytest.mark.slow  # a whole cycle through the CLI
 def test_three_deviations_one_within_tolerance_give_two_issues(cycle, capsys):
     set_settings(cycle, 统计数据容差="5%")
     (u1, i1, v1), (u2, i2, v2), (u3, i3, v3) = numeric_actuals(cycle, 3)

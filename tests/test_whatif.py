@@ -52,6 +52,7 @@ def digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+@pytest.mark.slow  # a whole scored cycle
 def test_doubling_one_weight_moves_units_by_the_points_it_gave(cycle, capsys):
     scheme = load_scheme(FileOfficeBook(cycle))
     weight = next(c.weight for c in scheme.components if c.name == KEY)
@@ -87,6 +88,7 @@ def test_doubling_one_weight_moves_units_by_the_points_it_gave(cycle, capsys):
     assert all("个单位等次变化" in line for line in lines[:len(scheme.categories)])
 
 
+@pytest.mark.slow  # a whole scored cycle
 def test_a_threshold_and_the_fallback_change_grades_only(cycle):
     set_by_code(cycle, ledger.WHATIF.name, "等次下限:优秀", "值", 0.5)
     set_by_code(cycle, ledger.WHATIF.name, "等次下限:良好", "值", 0.4)
@@ -95,6 +97,7 @@ def test_a_threshold_and_the_fallback_change_grades_only(cycle):
     assert (result.table["总分变化"] == 0).all() and (result.table["模拟等次"] == "优秀").all()
 
 
+@pytest.mark.slow  # a whole scored cycle
 def test_an_unknown_item_is_refused_naming_its_row(cycle):
     set_by_code(cycle, ledger.WHATIF.name, "缺少考评得分时", "值", "不计")
     with pytest.raises(SchemeError, match="缺少考评得分时"):
