@@ -161,7 +161,9 @@ def write(fh, name: str, frame: pd.DataFrame, look, styles: Styles, drawing: str
     for start in range(0, n, CHUNK):
         stop = min(start + CHUNK, n)
         numbers = [str(header_row + 1 + i) for i in range(start, stop)]
-        made = [[make(v, r) for v, r in zip(col[start:stop], numbers)] for make, col in zip(makers, values)]
+        # most cells of a wide view are empty: skip them without a call
+        made = [[make(v, r) if v is not None else "" for v, r in zip(col[start:stop], numbers)]
+                for make, col in zip(makers, values)]
         heights = [_height(wrapped, i) for i in range(start, stop)] if wrapped else [""] * (stop - start)
         fh.write("".join(f'<row r="{r}"{h}>{"".join(cells)}</row>'
                          for r, h, cells in zip(numbers, heights, zip(*made))).encode("utf-8"))

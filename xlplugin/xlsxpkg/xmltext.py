@@ -22,7 +22,9 @@ _ATTR = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "\
 def text(value: str) -> str:
     """`value` as XML character data: what XML cannot hold is escaped visibly (values.visible_text), then & < >;
     a carriage return is kept as a character reference (a parser would fold a literal one into a newline)."""
-    out = visible_text(value).translate(_TEXT)
+    out = visible_text(value)
+    if "&" in out or "<" in out or ">" in out:  # rare in the tool's tables: test before translating
+        out = out.translate(_TEXT)
     return out.replace("\r", "&#13;") if "\r" in out else out
 
 
