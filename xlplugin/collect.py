@@ -14,6 +14,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from typing import Callable
 
 import pandas as pd
 
@@ -281,10 +282,11 @@ def read_isolated(context: RunContext, items: list[tuple[int, tuple[Path, str]]]
 
 
 def read_all(scheme: Scheme, period: Period, files: list[tuple[Path, str]], progress: Progress | None = None,
-             workers: int | None = None) -> list[Outcome]:
+             workers: int | None = None, each: Callable[[Outcome], None] | None = None) -> list[Outcome]:
     """Read every file in reader processes (a pool: the fast path), never in this one: a file that makes its
     reader die by a signal must not take the collect with it. When the pool breaks so, the files it had not
-    finished are read again, each in a process of its own, and only the one whose reader dies is rejected."""
+    finished are read again, each in a process of its own, and only the one whose reader dies is rejected.
+    `each(outcome)` is called as each file's outcome arrives, while the readers go on with the others."""
     total = len(files)
     workers = workers if workers is not None else (min(os.cpu_count() or 1, 8) if total >= 60 else 1)
     workers = max(1, workers)
@@ -293,6 +295,8 @@ def read_all(scheme: Scheme, period: Period, files: list[tuple[Path, str]], prog
 
     def got(index: int, outcome: Outcome) -> None:
         done[index] = outcome
+        if each is not None:
+            each(outcome)
         if progress:
             progress(len(done), total)
 
@@ -380,20 +384,27 @@ def tables(scheme: Scheme, period: Period, outcomes: list[Outcome], stats: pd.Da
     return status_df, issues_df, marks
 
 
-def store(record: Record, period: Period, outcomes: list[Outcome]) -> None:
-    """Put this run into the record: a receipt for every file not seen before (with its marks and issues), the
-    verdict of every file, and which files count for the period now. A file seen before is not stored again."""
-    known = record.known(period.name)
-    live = []
-    for o in outcomes:
-        rid = known.get((o.name, o.sha256))
+class Store:
+    """Puts a run into the record: a receipt for every file not seen before (with its marks and its own issues),
+    added as each file's outcome arrives (`add`, while the readers go on); then, once the run's verdicts are known,
+    every file's verdict and which files the period has now (`finish`). A file seen before is not stored again."""
+
+    def __init__(self, record: Record, period: Period):
+        self.record, self.period = record, period
+        self.known = record.known(period.name)
+        self.receipt: dict[int, int] = {}
+
+    def add(self, o: Outcome) -> None:
+        rid = self.known.get((o.name, o.sha256))
         if rid is None:
-            rid = record.add_receipt(period.name, o.name, o.sha256, o.received, o.kind, o.recipient, o.verdict,
-                                     o.errors, o.marks, o.found or o.issues)
-        else:
-            record.update_verdict(rid, o.verdict)
-        live.append(rid)
-    record.set_live(period.name, live)
+            rid = self.record.add_receipt(self.period.name, o.name, o.sha256, o.received, o.kind, o.recipient,
+                                          o.verdict, o.errors, o.marks, o.issues)
+        self.receipt[id(o)] = rid
+
+    def finish(self, outcomes: list[Outcome]) -> None:
+        for o in outcomes:
+            self.record.update_verdict(self.receipt[id(o)], o.verdict)
+        self.record.set_live(self.period.name, [self.receipt[id(o)] for o in outcomes])
 
 
 def collect(book: OfficeBook, source: Path | None = None, period: str | None = None,
@@ -410,21 +421,25 @@ def collect(book: OfficeBook, source: Path | None = None, period: str | None = N
     if not files:
         raise UserError(f"提交文件夹中没有任何文件：{folder}。请先把各单位发回的表格放进这个文件夹（或运行 xlplugin fetch），"
                         "什么也没有改动。")
-    announce(progress, f"读取并校验 {len(files)} 个文件")
-    outcomes = read_all(scheme, p, files, progress, workers)
-    supersede(outcomes)
     stats = read_stats(book)
     if not write:
+        announce(progress, f"读取并校验 {len(files)} 个文件")
+        outcomes = read_all(scheme, p, files, progress, workers)
+        supersede(outcomes)
         status, issues, marks = tables(scheme, p, outcomes, stats)
         return CollectResult(folder, outcomes, status, issues, marks)
-    announce(progress, "写入考评数据文件和考评台账")
     typed = office_decisions(book)
     with Record.for_book(book, scheme) as record:
         with record.transaction("collect", p.name, {"folder": str(folder), "files": len(files)}):
             decisions = sync_decisions(record, typed)
+            store = Store(record, p)
+            announce(progress, f"读取并校验 {len(files)} 个文件")
+            outcomes = read_all(scheme, p, files, progress, workers, each=store.add)  # stored as they arrive
+            supersede(outcomes)
+            announce(progress, "写入考评数据文件和考评台账")
             for o in outcomes:
                 o.accepted = o.verdict == PENDING and decisions.get(o.sha256) == ledger.ACCEPT
-            store(record, p, outcomes)
+            store.finish(outcomes)
             status, issues, marks = tables(scheme, p, outcomes, stats)
             previous = book.read_sheet(ledger.BONUS.name) if ledger.BONUS.name in book.sheet_names() else None
             if previous is not None and not set(ledger.BONUS.columns) <= set(previous.columns):
