@@ -2,10 +2,18 @@
 would save it). One copy here instead of one per test module."""
 from __future__ import annotations
 
+import random
+import shutil
 from pathlib import Path
 from typing import Callable
 
 import openpyxl
+
+from xlplugin.cli import main
+from xlplugin.generate import generate
+from xlplugin.officebook import FileOfficeBook
+from xlplugin.scheme import load_scheme
+from xlplugin.simulate import simulate_returns
 
 
 def edited(src: Path, dst: Path, change: Callable) -> Path:
@@ -58,3 +66,29 @@ def sheet_cell(path: Path, sheet: str, row: int, header: str):
     ws = openpyxl.load_workbook(path)[sheet]
     headers = [c.value for c in ws[1]]
     return ws.cell(row, headers.index(header) + 1).value
+
+
+def play_cycle(office: Path, seed: int) -> None:
+    """Clerks fill and return the forms of the workbook's year; the office collects (through the CLI)."""
+    book = FileOfficeBook(office)
+    forms = generate(book).paths if not any((office.parent / "输出").rglob("*.xlsx")) else \
+        sorted((office.parent / "输出").rglob("*.xlsx"))
+    simulate_returns(load_scheme(book), forms, office.parent / "提交", random.Random(seed),
+                     resave_with_libreoffice=False)
+    assert main(["collect", str(office)]) == 0
+
+
+def copy_office(office: Path, parent: Path) -> Path:
+    """A private copy of `office` and everything beside it (forms, record), as <parent>/2026/<name>."""
+    folder = parent / "2026"
+    shutil.copytree(office.parent, folder)
+    return folder / office.name
+
+
+def played_cycle(city, parent: Path, seed: int, scored: bool = True) -> Path:
+    """A copy of the city sample whose forms were returned and collected (and scored, unless told not to)."""
+    office = copy_office(city.office, parent)
+    play_cycle(office, seed)
+    if scored:
+        assert main(["score", str(office)]) == 0
+    return office

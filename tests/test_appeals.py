@@ -6,7 +6,6 @@ command line); each test works on its own copy of that folder (workbook, forms a
 from __future__ import annotations
 
 import hashlib
-import random
 import shutil
 import sqlite3
 from dataclasses import replace
@@ -16,17 +15,15 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from helpers import set_cells, set_settings
+from helpers import copy_office, play_cycle, played_cycle, set_cells, set_settings
 from xlplugin import ledger
 from xlplugin.cli import main
-from xlplugin.generate import generate
 from xlplugin.inputs import read_inputs
 from xlplugin.officebook import FileOfficeBook
 from xlplugin.record import DEFAULT_NAME
 from xlplugin.scheme import load_scheme
 from xlplugin.score import score
 from xlplugin.scoring import score as core_score
-from xlplugin.simulate import simulate_returns
 from xlplugin.values import round_half_up
 
 BASE_COMPONENT = "基础工作评估"  # 3 %, scored by the office (直接评分); nobody typed it, so every unit has 0 here
@@ -38,32 +35,15 @@ def run(capsys, *argv) -> tuple[int, str]:
     return code, out.out + out.err
 
 
-def play_cycle(office: Path, seed: int) -> None:
-    """Clerks fill and return the forms of the workbook's year; the office collects (through the CLI)."""
-    book = FileOfficeBook(office)
-    forms = generate(book).paths if not any((office.parent / "输出").rglob("*.xlsx")) else \
-        sorted((office.parent / "输出").rglob("*.xlsx"))
-    simulate_returns(load_scheme(book), forms, office.parent / "提交", random.Random(seed),
-                     resave_with_libreoffice=False)
-    assert main(["collect", str(office)]) == 0
-
-
 @pytest.fixture(scope="module")
 def scored_cycle(city, tmp_path_factory) -> Path:
     """The city sample collected and scored once, no appeal yet (read-only: tests copy it)."""
-    folder = tmp_path_factory.mktemp("appeals") / "2026"
-    shutil.copytree(city.office.parent, folder)
-    office = folder / city.office.name
-    play_cycle(office, seed=1)
-    assert main(["score", str(office)]) == 0
-    return office
+    return played_cycle(city, tmp_path_factory.mktemp("appeals"), seed=1)
 
 
 @pytest.fixture
 def cycle(scored_cycle, tmp_path) -> Path:
-    folder = tmp_path / "2026"
-    shutil.copytree(scored_cycle.parent, folder)
-    return folder / scored_cycle.name
+    return copy_office(scored_cycle, tmp_path)
 
 
 def sheet(office: Path, name: str) -> pd.DataFrame:

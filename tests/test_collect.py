@@ -828,6 +828,17 @@ def _spawn(office: Path, folder: Path, verb: str = "collect") -> subprocess.Pope
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
 
 
+def writer_moments(office: Path, temps, final_size: int, state: dict) -> dict:
+    """The moments of the workbook writer to kill at: its temp file exists; it is half written; it replaced the
+    workbook (the office file's inode changed from `state["inode"]`)."""
+    return {
+        "temp file created": lambda proc: _poll(lambda: bool(temps()), proc),
+        "temp file half written": lambda proc: _poll(
+            lambda: any(t.stat().st_size >= final_size / 2 for t in temps() if t.exists()), proc),
+        "workbook replaced": lambda proc: _poll(lambda: office.stat().st_ino != state["inode"], proc),
+    }
+
+
 def record_files(office: Path) -> list[Path]:
     """The year's record beside `office`: the database and its WAL and shared-memory files."""
     return [office.parent / (RECORD + suffix) for suffix in ("", "-wal", "-shm")]
@@ -913,10 +924,7 @@ def test_a_collect_killed_while_writing_leaves_the_workbook_before_or_after(fill
         "reading": lambda proc: time.sleep(read_done[0] * 0.5),
         "read": lambda proc: proc.stdout.readline(),
         "backup taken": lambda proc: _poll(lambda: len(list(backups.glob("*.xlsx"))) > state["backups"], proc),
-        "temp file created": lambda proc: _poll(lambda: bool(temps()), proc),
-        "temp file half written": lambda proc: _poll(
-            lambda: any(t.stat().st_size >= final_size / 2 for t in temps() if t.exists()), proc),
-        "workbook replaced": lambda proc: _poll(lambda: office.stat().st_ino != state["inode"], proc),
+        **writer_moments(office, temps, final_size, state),
     }
     report = []
     try:
@@ -999,10 +1007,7 @@ def test_a_score_killed_leaves_the_workbook_and_the_record_before_or_after(fille
     state: dict = {}
     moments = {
         "scoring": lambda proc: time.sleep(total * 0.3),
-        "temp file created": lambda proc: _poll(lambda: bool(temps()), proc),
-        "temp file half written": lambda proc: _poll(
-            lambda: any(t.stat().st_size >= final_size / 2 for t in temps() if t.exists()), proc),
-        "workbook replaced": lambda proc: _poll(lambda: office.stat().st_ino != state["inode"], proc),
+        **writer_moments(office, temps, final_size, state),
     }
     report = []
     try:

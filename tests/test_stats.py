@@ -2,15 +2,14 @@
 reminder in 校验问题 naming both figures and the source; import-stats fills 统计数据 from a file with a mapping."""
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import openpyxl
 import pandas as pd
 import pytest
 
-from helpers import set_settings
-from test_appeals import play_cycle, run, sheet
+from helpers import copy_office, played_cycle, set_settings
+from test_appeals import run, sheet
 from xlplugin import ledger
 from xlplugin.cli import main
 from xlplugin.officebook import FileOfficeBook
@@ -19,18 +18,12 @@ from xlplugin.scheme import load_scheme, parse_tolerance
 
 @pytest.fixture(scope="module")
 def collected(city, tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("stats") / "2026"
-    shutil.copytree(city.office.parent, folder)
-    office = folder / city.office.name
-    play_cycle(office, seed=5)
-    return office
+    return played_cycle(city, tmp_path_factory.mktemp("stats"), seed=5, scored=False)
 
 
 @pytest.fixture
 def cycle(collected, tmp_path) -> Path:
-    folder = tmp_path / "2026"
-    shutil.copytree(collected.parent, folder)
-    return folder / collected.name
+    return copy_office(collected, tmp_path)
 
 
 def numeric_actuals(office: Path, n: int) -> list[tuple[str, str, float]]:

@@ -6,17 +6,15 @@ exactly the points it already gave (its period-weighted 0-100 score × its weigh
 from __future__ import annotations
 
 import hashlib
-import shutil
 from pathlib import Path
 
 import openpyxl
 import pandas as pd
 import pytest
 
-from helpers import set_by_code
-from test_appeals import play_cycle, run, sheet
+from helpers import copy_office, played_cycle, set_by_code
+from test_appeals import run, sheet
 from xlplugin import ledger
-from xlplugin.cli import main
 from xlplugin.officebook import FileOfficeBook
 from xlplugin.record import DEFAULT_NAME
 from xlplugin.scheme import SchemeError, load_scheme
@@ -27,19 +25,12 @@ KEY = "评估组重点工作目标评估"  # 36 % in the city sample, scored by 
 
 @pytest.fixture(scope="module")
 def scored(city, tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("whatif") / "2026"
-    shutil.copytree(city.office.parent, folder)
-    office = folder / city.office.name
-    play_cycle(office, seed=3)
-    assert main(["score", str(office)]) == 0
-    return office
+    return played_cycle(city, tmp_path_factory.mktemp("whatif"), seed=3)
 
 
 @pytest.fixture
 def cycle(scored, tmp_path) -> Path:
-    folder = tmp_path / "2026"
-    shutil.copytree(scored.parent, folder)
-    return folder / scored.name
+    return copy_office(scored, tmp_path)
 
 
 def official(office: Path) -> dict[str, pd.DataFrame]:

@@ -15,12 +15,12 @@ import pandas as pd
 from . import ledger
 from .errors import UserError
 from .officebook import OfficeBook
-from .record import Record, record_path
+from .record import MARK_FIELDS as RECORD_FIELDS, Record, record_path
 from .review import Appeal, appeals_frame, parse_appeals
 from .scheme import Scheme, SchemeError
 from .scoring import SCORED_ITEMS, Inputs
 
-MARK_FIELDS = ["unit", "period", "source", "indicator", "rater", "item", "value"]
+MARK_FIELDS = list(RECORD_FIELDS[:7])  # what scoring reads of a mark: no provenance
 
 
 def _sheet(book: OfficeBook, name: str, columns: list[str]) -> pd.DataFrame:

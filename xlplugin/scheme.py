@@ -114,7 +114,7 @@ class Indicator:
 
 def parse_tolerance(value) -> tuple[float | None, bool]:
     """统计数据容差: "5%" → (5.0, True), "0.5" or 0.5 → (0.5, False), empty → (0.0, False), unusable → (None, False)."""
-    text = _text(value).replace("％", "%")
+    text = cell_text(value).replace("％", "%")
     relative = text.endswith("%")
     try:
         number = float(text.rstrip("%").strip()) if text else 0.0
@@ -283,11 +283,8 @@ class SchemeError(UserError):
 # ---------------------------------------------------------------------------------------------- reading
 
 
-_text = cell_text
-
-
 def _split(value) -> tuple[str, ...]:
-    return tuple(t for t in SEPARATORS.split(_text(value)) if t)
+    return tuple(t for t in SEPARATORS.split(cell_text(value)) if t)
 
 
 class _Reader:
@@ -338,7 +335,7 @@ class _Reader:
         return value
 
     def required_text(self, sheet: str, row: int, column: str, value) -> str:
-        text = _text(value)
+        text = cell_text(value)
         if not text:
             self.problem(sheet, row, f"“{column}”不能为空。")
         return text
@@ -368,7 +365,7 @@ class _Row:
         return self.rec[column]
 
     def text(self, column: str) -> str:
-        return _text(self.rec[column])
+        return cell_text(self.rec[column])
 
     def required(self, column: str) -> str:
         return self.reader.required_text(self.sheet, self.row, column, self.rec[column])
@@ -412,12 +409,12 @@ def _settings(r: _Reader) -> Settings | None:
     values: dict[str, object] = {}
     rows: dict[str, int] = {}
     for row, rec in frame.iterrows():
-        key = _text(rec["项目"])
+        key = cell_text(rec["项目"])
         if key:
             values[key] = rec["值"]
             rows[key] = row
     for key in REQUIRED_SETTINGS:
-        if _text(values.get(key)) == "":
+        if cell_text(values.get(key)) == "":
             r.problem(ledger.SETTINGS.name, rows.get(key), f"缺少设置项“{key}”的值。")
     if any(p.sheet == ledger.SETTINGS.name for p in r.problems):
         return None
@@ -426,7 +423,7 @@ def _settings(r: _Reader) -> Settings | None:
     bonus_cap = r.number(ledger.SETTINGS.name, rows.get("加分上限", 0), "加分上限", values.get("加分上限"), required=False, minimum=0)
     port = r.number(ledger.SETTINGS.name, rows.get("SMTP端口", 0), "SMTP端口", values.get("SMTP端口"), required=False) or 25
     total_cap = r.number(ledger.SETTINGS.name, rows.get("总分上限", 0), "总分上限", values.get("总分上限"), required=False)
-    missing = _text(values.get("缺少考评得分时")) or "采用自评得分"
+    missing = cell_text(values.get("缺少考评得分时")) or "采用自评得分"
     if missing not in ("采用自评得分", "记零分"):
         r.problem(ledger.SETTINGS.name, rows.get("缺少考评得分时"), "“缺少考评得分时”应为“采用自评得分”或“记零分”。")
     decimals = r.number(ledger.SETTINGS.name, rows.get("小数位数", 0), "小数位数", values.get("小数位数"),
@@ -443,19 +440,19 @@ def _settings(r: _Reader) -> Settings | None:
     if tolerance is None:
         r.problem(ledger.SETTINGS.name, rows.get("统计数据容差"), "“统计数据容差”应为不小于 0 的数（如 0.5）或百分比（如 5%）。")
         tolerance = 0.0
-    key = _text(values["签名密钥"])
+    key = cell_text(values["签名密钥"])
     if len(key) < 16:
         r.problem(ledger.SETTINGS.name, rows["签名密钥"], "签名密钥太短（至少 16 个字符）；可删除此行后重新运行 xlplugin init 生成。")
     return Settings(
-        office=_text(values["考评机关"]), year=int(year or 0), period=_text(values["当前考评期"]),
-        base=base or 100.0, submit_dir=_text(values.get("提交文件夹")) or "提交",
-        output_dir=_text(values.get("输出文件夹")) or "输出", deadline=_text(values.get("截止日期")),
-        bonus_cap=bonus_cap, smtp_host=_text(values.get("SMTP服务器")) or "127.0.0.1", smtp_port=int(port),
-        smtp_security=_text(values.get("SMTP加密")) or "无", sender=_text(values.get("发件人")),
-        contact=_text(values.get("联系人")), phone=_text(values.get("联系电话")), key=key,
+        office=cell_text(values["考评机关"]), year=int(year or 0), period=cell_text(values["当前考评期"]),
+        base=base or 100.0, submit_dir=cell_text(values.get("提交文件夹")) or "提交",
+        output_dir=cell_text(values.get("输出文件夹")) or "输出", deadline=cell_text(values.get("截止日期")),
+        bonus_cap=bonus_cap, smtp_host=cell_text(values.get("SMTP服务器")) or "127.0.0.1", smtp_port=int(port),
+        smtp_security=cell_text(values.get("SMTP加密")) or "无", sender=cell_text(values.get("发件人")),
+        contact=cell_text(values.get("联系人")), phone=cell_text(values.get("联系电话")), key=key,
         total_cap=total_cap, missing_score=missing,
-        record_name=_text(values.get("数据文件")) or ledger.DEFAULT_RECORD,
-        decimals=int(decimals) if decimals is not None else 2, appeal_deadline=_text(values.get("申诉截止日期")),
+        record_name=cell_text(values.get("数据文件")) or ledger.DEFAULT_RECORD,
+        decimals=int(decimals) if decimals is not None else 2, appeal_deadline=cell_text(values.get("申诉截止日期")),
         backups=int(backups) if backups is not None else ledger.BACKUPS_KEPT,
         stats_tolerance=tolerance, stats_relative=relative,
     )
