@@ -136,3 +136,15 @@ def test_system_errors_are_said_in_chinese(tmp_path):
     missing = FileNotFoundError(2, "No such file or directory", "x.xlsx")
     assert user_message(missing) == "错误：找不到“x.xlsx”。请检查路径是否正确。"
     assert user_message(FileNotFoundError("找不到考评台账文件：x")) == "错误：找不到考评台账文件：x"  # ours, as it was
+
+
+def test_an_internal_value_error_is_a_bug_not_the_users_mistake():
+    """A ValueError from inside the library (a bug) goes to the log, not to the user as '错误：…'; the verbs'
+    own refusals (UserError) still reach the user in their words."""
+    from xlplugin.errors import user_message
+    from xlplugin.samples import sample_frames
+
+    assert user_message(ValueError("could not convert string to float: 'x'")) is None
+    with pytest.raises(Exception) as refused:
+        sample_frames("nowhere")
+    assert user_message(refused.value).startswith("没有名为“nowhere”的样例（可选：city、province")

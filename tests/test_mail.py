@@ -21,6 +21,7 @@ from aiosmtpd.smtp import AuthResult
 import helpers
 from xlplugin import ledger
 from xlplugin.mail import MailError, send
+from xlplugin.errors import UserError
 from xlplugin.mail.address import split_addresses
 from xlplugin.mail.config import PASSWORD_ENV, stored_password
 from xlplugin.mail.journal import BAD_ADDRESS, FAILED, JOURNAL_NAME, NO_ADDRESS, SENT, UNKNOWN, SendLog
@@ -520,7 +521,7 @@ def test_changes_after_sending_are_reported_not_resent(office, smtp):
     again = send(FileOfficeBook(office), "forms", kinds=["rater"], resend=["P01"])
     assert [o.recipient.code for o in again.sent] == ["P01"]
     assert len(smtp.handler.to("new@songyuan.example.gov.cn")) == 1
-    with pytest.raises(ValueError, match="不在本次的接收方中"):
+    with pytest.raises(UserError, match="不在本次的接收方中"):
         send(FileOfficeBook(office), "forms", kinds=["rater"], resend=["D001"])
 
 

@@ -212,7 +212,7 @@ def cmd_fetch(args) -> int:
         try:
             since = datetime.strptime(args.since, "%Y-%m-%d")
         except ValueError:
-            raise ValueError(f"--since 应为日期，如 2027-01-01，现为“{args.since}”。") from None
+            raise UserError(f"--since 应为日期，如 2027-01-01，现为“{args.since}”。") from None
     result = fetch(FileOfficeBook(args.office), progress=_progress("收取邮件"), since=since)
     _print_result(result, args.show, ledger.FETCH_LOG.name)
     if result.stored:

@@ -37,7 +37,7 @@ def user_message(e: BaseException) -> str | None:
             return f"错误：“{name}”是一个文件夹，这里需要一个文件。"
         if isinstance(e, FileExistsError):
             return f"错误：“{name}”已经存在。"
-    if isinstance(e, (FileNotFoundError, FileExistsError, ValueError, PermissionError)):
+    if isinstance(e, (FileNotFoundError, FileExistsError, PermissionError)):  # raised by a verb with its own words
         return f"错误：{e}"
     return None
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .errors import UserError
 from .officebook import ChartSpec, SheetLook, table_from_rows
 from .textfit import display_width
 from .values import excel_input
@@ -40,11 +41,11 @@ def book_folder(book) -> Path:
     """The folder of the workbook open in Excel; the workbook must have been saved to a local folder."""
     fullname = str(book.fullname or "")
     if "://" in fullname:
-        raise ValueError(f"本工作簿保存在网络位置（{fullname}），无法确定本机文件夹。"
+        raise UserError(f"本工作簿保存在网络位置（{fullname}），无法确定本机文件夹。"
                          "请把考评台账另存到本机或共享盘上的文件夹后再操作。")
     path = Path(fullname)
     if not path.is_absolute():
-        raise ValueError("本工作簿还没有保存。请先把考评台账保存到一个文件夹（表格、提交和输出文件夹都放在它旁边），再操作。")
+        raise UserError("本工作簿还没有保存。请先把考评台账保存到一个文件夹（表格、提交和输出文件夹都放在它旁边），再操作。")
     return path.parent
 
 

@@ -31,6 +31,7 @@ import struct
 import zipfile
 from pathlib import Path
 
+from ..errors import UserError
 from ..files import write_bytes_atomically
 from ..paths import REPO, templates_dir
 from ..templating import render
@@ -109,11 +110,11 @@ def patch_xlwings(source: str) -> str:
         if isinstance(old, re.Pattern):
             found = old.findall(source)
             if len(found) != 1:
-                raise ValueError(f"xlwings 模块中找不到唯一的 GetConfig 函数（找到 {len(found)} 个），请检查 xlwings 版本。")
+                raise UserError(f"xlwings 模块中找不到唯一的 GetConfig 函数（找到 {len(found)} 个），请检查 xlwings 版本。")
             source = old.sub(lambda _: new, source)
         else:
             if source.count(old) != 1:
-                raise ValueError(f"xlwings 模块与预期不同（找不到“{old[:60]}”），请检查 xlwings 版本。")
+                raise UserError(f"xlwings 模块与预期不同（找不到“{old[:60]}”），请检查 xlwings 版本。")
             source = source.replace(old, new)
     return source
 
@@ -142,7 +143,7 @@ def build_vba_project(template: bytes, ribbon_source: str) -> bytes:
     records = parse_dir(decompress(streams["VBA/dir"]))
     mods = {m["name"]: m for m in modules(records, CODE_PAGE)}
     if TEMPLATE_MODULE not in mods or "xlwings" not in mods:
-        raise ValueError("xlwings 的加载项模板与预期不同（缺少 RibbonMyAddin 或 xlwings 模块），请检查 xlwings 版本。")
+        raise UserError("xlwings 的加载项模板与预期不同（缺少 RibbonMyAddin 或 xlwings 模块），请检查 xlwings 版本。")
 
     # the callback module: renamed, its source compressed from offset 0 (no compiled cache)
     old = mods[TEMPLATE_MODULE]
@@ -191,7 +192,7 @@ def build(output: str | os.PathLike | None = None, template: str | os.PathLike |
                 data = build_vba_project(data, src[MODULE])
             elif name == "_rels/.rels":
                 if data.count(TEMPLATE_UI_RELATIONSHIP.encode()) != 1:
-                    raise ValueError("xlwings 加载项模板中找不到功能区（customUI）的关系，请检查 xlwings 版本。")
+                    raise UserError("xlwings 加载项模板中找不到功能区（customUI）的关系，请检查 xlwings 版本。")
                 data = data.replace(TEMPLATE_UI_RELATIONSHIP.encode(), UI_RELATIONSHIP.encode())
             elif name in ("xl/workbook.xml", "docProps/app.xml"):
                 data = data.replace(f"_{TEMPLATE_CONF}.conf".encode(), f"_{PROJECT}.conf".encode())

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from .. import ledger
 from ..feedback import file_name
+from ..errors import UserError
 from ..files import safe_filename, sha256_file
 from ..forms import SPECS, Recipient
 from ..generate import plan as plan_forms
@@ -56,7 +57,7 @@ def plan_messages(book: OfficeBook, scheme: Scheme, period: Period, what: str,
         return [Outgoing(what, label, "unit", Recipient("unit", u.code, u.name, u.email, u.contact),
                          [folder / file_name(scheme, period, u)], ["绩效考评结果反馈表"])
                 for u in scheme.units if not kinds or "unit" in kinds]
-    raise ValueError(f"不能发送“{what}”：只能发送 forms（表格）或 feedback（反馈）。")
+    raise UserError(f"不能发送“{what}”：只能发送 forms（表格）或 feedback（反馈）。")
 
 
 @dataclass
@@ -136,7 +137,7 @@ def send(book: OfficeBook, what: str, period: str | None = None, *, dry_run: boo
          password: str | None = None, ssl_context: ssl.SSLContext | None = None) -> SendResult:
     """Send every `what` (forms / feedback) message of `period` not yet sent; see the module's docstring."""
     if what not in WHAT:
-        raise ValueError(f"不能发送“{what}”：只能发送 forms（表格）或 feedback（反馈）。")
+        raise UserError(f"不能发送“{what}”：只能发送 forms（表格）或 feedback（反馈）。")
     scheme = load_scheme(book)
     p = scheme.period(period)
     cfg = SmtpConfig.from_book(book, scheme)
@@ -149,7 +150,7 @@ def send(book: OfficeBook, what: str, period: str | None = None, *, dry_run: boo
     resend = {c.strip() for c in resend if c and c.strip()}
     unknown_codes = resend - {o.recipient.code for o in messages}
     if unknown_codes:
-        raise ValueError(f"--resend 中的代码不在本次的接收方中：{'、'.join(sorted(unknown_codes))}")
+        raise UserError(f"--resend 中的代码不在本次的接收方中：{'、'.join(sorted(unknown_codes))}")
 
     pending: list[Outgoing] = []
     for o in messages:

@@ -11,6 +11,7 @@ import secrets
 import pandas as pd
 
 from .. import ledger
+from ..errors import UserError
 from ..paths import SAMPLES
 from ..scheme import DIRECTIONS, INDICATOR_KINDS, METHODS, SOURCES, STAGES
 
@@ -37,7 +38,7 @@ def _number(text: str):
 
 def sample_frames(sample: str) -> dict[str, pd.DataFrame]:
     if sample not in SAMPLE_NAMES:
-        raise ValueError(f"没有名为“{sample}”的样例（可选：{'、'.join(SAMPLE_NAMES)}）。")
+        raise UserError(f"没有名为“{sample}”的样例（可选：{'、'.join(SAMPLE_NAMES)}）。")
     frames = {}
     for sheet, file in FILES.items():
         frame = pd.read_csv(SAMPLES / sample / file, dtype=str, keep_default_na=False)

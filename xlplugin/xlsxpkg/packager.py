@@ -23,6 +23,7 @@ from xml.etree import ElementTree
 
 import pandas as pd
 
+from ..errors import UserError
 from . import chart as charting
 from . import contenttypes, relationships as rels, worksheet
 from .styles import Styles
@@ -33,7 +34,7 @@ OFFICE_DOCUMENT = rels.OFFICE_DOC + "/officeDocument"
 STYLES = rels.OFFICE_DOC + "/styles"
 
 
-class PackageError(ValueError):
+class PackageError(UserError):
     """The file is not a workbook the writer can rewrite (e.g. a sheet the tool owns is a chart sheet)."""
 
 
