@@ -20,8 +20,8 @@ from aiosmtpd.smtp import AuthResult
 
 import helpers
 from xlplugin import ledger
-from xlplugin.mail import MailError, send
 from xlplugin.errors import UserError
+from xlplugin.mail import MailError, send
 from xlplugin.mail.address import split_addresses
 from xlplugin.mail.config import PASSWORD_ENV, stored_password
 from xlplugin.mail.journal import BAD_ADDRESS, FAILED, JOURNAL_NAME, NO_ADDRESS, SENT, UNKNOWN, SendLog
