@@ -2,6 +2,7 @@
 reminder in 校验问题 naming both figures and the source; import-stats fills 统计数据 from a file with a mapping."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import openpyxl
@@ -68,6 +69,8 @@ def test_three_deviations_one_within_tolerance_give_two_issues(cycle, capsys):
         narrative[unit] = "\n".join(texts)
     assert "与统计数据不一致" in narrative[u1] and f"{v1:g}" in narrative[u1] and f"{bureau[0]:g}" in narrative[u1]
     assert "市统计局" in narrative[u1]
+    # its own numbered paragraph, not run on after the lost points' one
+    assert re.search(r"^\s*\d+\. 填报的实际完成值与统计数据不一致", narrative[u1], re.M), narrative[u1]
     if u3 != u1:
         assert "与统计数据不一致" not in narrative[u3] or f"{bureau[2]:g}" not in narrative[u3]
 
