@@ -284,6 +284,23 @@ def _near(pixels: np.ndarray, color: str, tolerance: int = 40) -> int:
 
 @pytest.mark.slow
 @requires_soffice
+def test_the_bar_charts_axis_starts_near_the_data(cycle):
+    """The components' bars (all between ~50 and 100) are compared on an axis that starts a round ten below the
+    lowest bar, not at 0, so a 3-point gap to the category's average is visible; the radar the same."""
+    import zipfile
+
+    path = unit_path(cycle, "D001")
+    data = openpyxl.load_workbook(path)[C.DATA_SHEET]
+    with zipfile.ZipFile(path) as z:
+        charts = {n: z.read(n).decode() for n in z.namelist() if n.startswith("xl/charts/chart")}
+    for kind, columns in (("c:barChart", (1, 2, 3)), ("c:radarChart", (7, 8))):
+        xml = next(x for x in charts.values() if f"<{kind}>" in x)
+        values = [c for row in data.iter_rows(min_row=2, values_only=True) for j, c in enumerate(row)
+                  if j in columns and isinstance(c, (int, float))]
+        low = float(re.search(r'<c:min val="([\d.]+)"/>', xml).group(1))
+        assert 0 < low <= min(values) and min(values) - low <= 20, (kind, low, min(values))
+
+
 def test_charts_appear_in_libreoffice_pdf(cycle, tmp_path):
     """LibreOffice opens the feedback workbooks and prints both charts.
 

@@ -21,6 +21,13 @@ DATA_SHEET = "图表数据"  # the hidden sheet holding the charts' data
 UNIT_COLOR, AVERAGE_COLOR, BEST_COLOR = "#2F5597", "#A5A5A5", "#F4B183"
 
 
+def axis_floor(values) -> int:
+    """Where a 0–100 rate axis starts: a round ten below the lowest value shown, so the differences between the
+    unit, its category's average and best are visible (0 when a value is below 10)."""
+    shown = [v for v in values if not is_missing(v)]
+    return max(0, math.floor(min(shown, default=0) / 10) * 10 - 10)
+
+
 def bar_chart(wb: Workbook, data: Worksheet, fb: UnitFeedback, width: int) -> tuple[Chart, int] | None:
     """Horizontal bars, one group per component (or dimension): the unit, its category's average and best."""
     items, kind = fb.compare, fb.compare_kind
@@ -42,7 +49,9 @@ def bar_chart(wb: Workbook, data: Worksheet, fb: UnitFeedback, width: int) -> tu
         chart.add_series(series)
     title = "各组成部分得分对比" if kind == COMPONENT else f"各考评{kind}得分率对比"
     chart.set_title({"name": title, "name_font": {"name": TITLE_FONT, "size": 11, "bold": True}})
-    chart.set_x_axis({"min": 0, "max": 100, "major_unit": 20, "num_font": {"name": FONT, "size": 9},
+    low = axis_floor(v for c in items for v in (c.score, c.average, c.best))
+    chart.set_x_axis({"min": low, "max": 100, "major_unit": 10 if 100 - low <= 50 else 20,
+                      "num_font": {"name": FONT, "size": 9},
                       "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}},
                       "line": {"none": True}})
     chart.set_y_axis({"num_font": {"name": FONT, "size": 9}, "line": {"color": "#BFBFBF"}})
@@ -77,8 +86,7 @@ def radar_chart(wb: Workbook, data: Worksheet, fb: UnitFeedback, width: int) -> 
             "line": {"color": color, "width": line, "dash_type": dash},
             "marker": {"type": "circle", "size": 5, "fill": {"color": color}, "border": {"color": color}},
         })
-    rates = [v for x in radar for v in (x.rate, x.average) if not is_missing(v)]
-    low = max(0, math.floor(min(rates, default=0) / 10) * 10 - 10)
+    low = axis_floor(v for x in radar for v in (x.rate, x.average))
     what = {DIMENSION: "各考评维度", LEVEL: "各考评层面", COMPONENT: "各组成部分"}[fb.radar_kind]
     chart.set_title({"name": f"{what}得分率对比", "name_font": {"name": TITLE_FONT, "size": 11, "bold": True}})
     chart.set_y_axis({"min": low, "max": 100, "major_unit": 10 if 100 - low <= 50 else 20,
