@@ -93,8 +93,10 @@ def radar_chart(wb: Workbook, data: Worksheet, fb: UnitFeedback, width: int) -> 
                       "num_font": {"name": FONT, "size": 8, "color": "#7F7F7F"},
                       "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}})
     chart.set_x_axis({"num_font": {"name": FONT, "size": 9}})
-    chart.set_legend({"position": "top", "font": {"name": FONT, "size": 9}})
+    chart.set_legend({"position": "right", "font": {"name": FONT, "size": 9}})
     chart.set_chartarea({"border": {"none": True}})
-    height = 320
+    # the web as large as the page allows: left to itself, the plot shrinks to a third of the chart's height
+    chart.set_plotarea({"layout": {"x": 0.22, "y": 0.23, "width": 0.56, "height": 0.64}})
+    height = 330
     chart.set_size({"width": width, "height": height})
     return chart, height
