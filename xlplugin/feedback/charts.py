@@ -50,7 +50,7 @@ def bar_chart(wb: Workbook, data: Worksheet, fb: UnitFeedback, width: int) -> tu
     title = "各组成部分得分对比" if kind == COMPONENT else f"各考评{kind}得分率对比"
     chart.set_title({"name": title, "name_font": {"name": TITLE_FONT, "size": 11, "bold": True}})
     low = axis_floor(v for c in items for v in (c.score, c.average, c.best))
-    chart.set_x_axis({"min": low, "max": 100, "major_unit": 10 if 100 - low <= 50 else 20,
+    chart.set_x_axis({"min": low, "max": 100, "major_unit": 10 if 100 - low <= 70 else 20,
                       "num_font": {"name": FONT, "size": 9},
                       "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}},
                       "line": {"none": True}})
@@ -89,7 +89,7 @@ def radar_chart(wb: Workbook, data: Worksheet, fb: UnitFeedback, width: int) -> 
     low = axis_floor(v for x in radar for v in (x.rate, x.average))
     what = {DIMENSION: "各考评维度", LEVEL: "各考评层面", COMPONENT: "各组成部分"}[fb.radar_kind]
     chart.set_title({"name": f"{what}得分率对比", "name_font": {"name": TITLE_FONT, "size": 11, "bold": True}})
-    chart.set_y_axis({"min": low, "max": 100, "major_unit": 10 if 100 - low <= 50 else 20,
+    chart.set_y_axis({"min": low, "max": 100, "major_unit": 10 if 100 - low <= 70 else 20,
                       "num_font": {"name": FONT, "size": 8, "color": "#7F7F7F"},
                       "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}})
     chart.set_x_axis({"num_font": {"name": FONT, "size": 9}})
