@@ -85,8 +85,10 @@ def test_forms_are_locked_validated_and_print_ready(city, folder, grid):
     for ws in wb.worksheets:
         if ws.sheet_state == "visible":
             assert ws.protection.sheet, ws.title
-            assert ws.page_setup.paperSize == 9 and ws.sheet_properties.pageSetUpPr.fitToPage
-            assert ws.page_setup.fitToWidth in (None, 1) and ws.page_setup.fitToHeight == 0  # 1 page wide
+            assert ws.page_setup.paperSize == 9  # the city sample's 纸张: A4
+            # a fixed scale of at least 90% (10 pt prints at 9 pt or more), never shrunk to fit
+            assert not (ws.sheet_properties.pageSetUpPr and ws.sheet_properties.pageSetUpPr.fitToPage)
+            assert 90 <= int(ws.page_setup.scale or 100) <= 100, ws.title
     ws = wb[grid.sheet]
     assert ws.page_setup.orientation == "landscape"
     assert ws.print_title_rows == f"${grid.header_row + 1}:${grid.header_row + 1}"  # header repeated on every page
