@@ -244,10 +244,11 @@ class Reading:
                 self.issue(f.sheet, f.ref, f"{f.label}未填写。", f"请填写{f.label}。")
             return None
         joined = "\n".join(found)
-        if len(joined) > total:
-            self.issue(f.sheet, f.ref, f"{f.label}共 {len(joined):,} 字，只保留了前 {total:,} 字。",
+        count = sum(map(len, found))  # the characters written, not the line breaks between paragraphs
+        if count > total:
+            self.issue(f.sheet, f.ref, f"{f.label}共 {count:,} 字，只保留了前 {total:,} 字。",
                        "请精简内容，详细材料可作为附件。", WARNING)
-            joined = joined[:total]
+            joined = joined[:total + len(found) - 1]
         return joined
 
     def date(self, f: Field, *, required: bool):

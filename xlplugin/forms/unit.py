@@ -68,10 +68,10 @@ BONUS = Grid(
     row_key=("no",),
     columns=(
         Column("no", "序号", 5),
-        Column("kind", "加分类型", 16, role=INPUT, wrap=True),
-        Column("item", "事项名称及主要业绩", 26, role=INPUT, wrap=True),
+        Column("kind", "加分类型", 15, role=INPUT, wrap=True),
+        Column("item", "事项名称及主要业绩", 24, role=INPUT, wrap=True),
         Column("points", "申报分值", 7, role=INPUT, numeric=True),
-        Column("evidence", "佐证材料（文件名称、文号）", 22, role=INPUT, wrap=True),
+        Column("evidence", "佐证材料（文件名称、文号）", 21, role=INPUT, wrap=True),
     ),
 )
 

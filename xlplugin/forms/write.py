@@ -518,12 +518,11 @@ class FormWriter:
         ws.protect(protection_password(self.key), {})
         ws.very_hidden()
 
-    def _fit_titles(self, ws, sp: SheetPrint, first_break: int | None) -> None:
+    def _fit_titles(self, ws, sp: SheetPrint) -> None:
         """The title block's rows as tall as their wrapped text."""
-        widths = widths_of(ws)
-        span = len(widths) if first_break is None else first_break
+        width = sum(widths_of(ws))
         for row, (text, size) in sp.titles.items():
-            ws.set_row(row, max(row_height([(text, sum(widths[:span]))], font_size=size, pad=6), 16))
+            ws.set_row(row, max(row_height([(text, width)], font_size=size, pad=6), 16))
 
     def keep_together(self, ws, first: int, last: int) -> None:
         """Rows first..last (0-based) print on one page."""
@@ -543,8 +542,7 @@ class FormWriter:
                 ws.print_area(sp.print_from, 0, ws.dim_rowmax, ws.dim_colmax)
                 if sp.title:
                     ws.set_header(f'&C&"{TITLE_FONT},Bold"{_escape(sp.title)}')
-            else:
-                self._fit_titles(ws, sp, None)
+            self._fit_titles(ws, sp)
             lay_out_down(ws, sp.paper, sp, across)
         self._write_meta()
         return close_atomically(self.wb, self.path)
