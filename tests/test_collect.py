@@ -46,9 +46,10 @@ from xlplugin.simulate import fill
 OWN_SHEETS = (ledger.STATUS.name, ledger.ISSUES.name, ledger.MARKS.name)
 IND = unit_form.INDICATORS.sheet  # 指标考评表
 REPORT = unit_form.REPORT_SHEET  # 自评报告
+BONUS = unit_form.BONUS_SHEET  # 加分申报
 # the city sample's unit forms all start with the same common indicators: GX01 (text target) on row 7,
 # GX02 (target 100) on row 8, GX04 (target 100) on row 11, GX05 (target 100) on row 13; columns:
-# D 分值, J 实际完成值, L 自评得分, M 情况说明, N 佐证材料; the second bonus claim is on row 27 of 自评报告
+# E 分值, K 实际完成值, M 自评得分, N 情况说明, O 佐证材料; the second bonus claim is on row 6 of 加分申报
 # (the `filled` fixture checks these places)
 ON_TIME = datetime(2027, 1, 10, 9, 30)  # the city sample's deadline is 2027-01-15
 LATE_TIME = datetime(2027, 1, 17, 16, 0)
@@ -144,7 +145,7 @@ def filled(city, tmp_path_factory) -> Filled:
     for code in [f"D0{n}" for n in range(17, 32)]:
         rows = {(s, r): i for s, r, i in read_meta(FormFile(paths[code])).rows}
         assert [rows[(IND, r)] for r in (6, 7, 10, 12)] == ["GX01", "GX02", "GX04", "GX05"]
-        assert rows[(REPORT, 26)] == "2"  # the second bonus claim: row 27
+        assert rows[(BONUS, 5)] == "2"  # the second bonus claim: row 6
     leader_rows = [r for s, r, i in read_meta(FormFile(paths["L04"])).rows if s == leader_form.SHEET]
     assert leader_rows[:2] == [5, 6]  # ranks in D6, D7
     return Filled(city.scheme, city.office, paths)
@@ -272,7 +273,7 @@ def _build_batch(filled: Filled, folder: Path) -> tuple[dict[str, str], dict[str
     # -- meta and signature
     crafted["meta deleted"] = unit("D015", "D015_无元数据.xlsx", lambda wb: wb.remove(wb[META_SHEET]))
     crafted["meta broken"] = unit("D016", "D016_元数据损坏.xlsx", lambda wb: wb[META_SHEET].__setitem__("A3", "随便写的"))
-    crafted["max altered"] = unit("D017", "D017_改分值.xlsx", lambda wb: wb[IND].__setitem__("D7", 10))
+    crafted["max altered"] = unit("D017", "D017_改分值.xlsx", lambda wb: wb[IND].__setitem__("E7", 10))
     donor = openpyxl.load_workbook(paths["D019"])[META_SHEET]
 
     def copy_meta(wb):
@@ -295,7 +296,7 @@ def _build_batch(filled: Filled, folder: Path) -> tuple[dict[str, str], dict[str
     def insert(wb):
         ws = wb[IND]
         ws.insert_rows(8)
-        ws["A8"], ws["C8"], ws["D8"] = "GX99", "自行增加的指标", 5
+        ws["B8"], ws["D8"], ws["E8"] = "GX99", "自行增加的指标", 5
 
     crafted["row inserted"] = unit("D021", "D021_插行.xlsx", insert)
 
@@ -309,32 +310,32 @@ def _build_batch(filled: Filled, folder: Path) -> tuple[dict[str, str], dict[str
 
     # -- cell values (the form itself is accepted; the cells are reported)
     def out_of_range(wb):
-        wb[IND]["L7"] = 99
-        wb[IND]["L8"] = -1
+        wb[IND]["M7"] = 99
+        wb[IND]["M8"] = -1
 
     crafted["out of range"] = unit("D023", "D023_超出分值.xlsx", out_of_range)
 
     def normalised(wb):
         ws = wb[IND]
-        typed_text(ws, "J8", "９５")
-        typed_text(ws, "J11", "1,234")
-        typed_text(ws, "J13", "95%")
-        typed_text(ws, "L7", " 1.5 ")
+        typed_text(ws, "K8", "９５")
+        typed_text(ws, "K11", "1,234")
+        typed_text(ws, "K13", "95%")
+        typed_text(ws, "M7", " 1.5 ")
 
     crafted["number as text"] = unit("D024", "D024_文本数字.xlsx", normalised)
 
     def ambiguous(wb):
-        typed_text(wb[IND], "J8", "约80")
-        typed_text(wb[IND], "L7", "待定")
+        typed_text(wb[IND], "K8", "约80")
+        typed_text(wb[IND], "M7", "待定")
 
     crafted["ambiguous"] = unit("D025", "D025_含糊.xlsx", ambiguous)
-    crafted["required empty"] = unit("D026", "D026_漏填.xlsx", lambda wb: wb[IND].__setitem__("L7", None))
+    crafted["required empty"] = unit("D026", "D026_漏填.xlsx", lambda wb: wb[IND].__setitem__("M7", None))
     # a formula in an input cell, with a plausible cached result (2 = the row's max) as Excel would store it
-    formula = unit("D027", "D027_公式.xlsx", lambda wb: wb[IND].__setitem__("L7", "=1+1"))
+    formula = unit("D027", "D027_公式.xlsx", lambda wb: wb[IND].__setitem__("M7", "=1+1"))
     member = sheet_member(formula, IND)
     with zipfile.ZipFile(formula) as z:
         xml = z.read(member)
-    xml, n = re.subn(rb'(<c r="L7"[^>]*><f>1\+1</f>)<v\s*/>', rb"\1<v>2</v>", xml)
+    xml, n = re.subn(rb'(<c r="M7"[^>]*><f>1\+1</f>)<v\s*/>', rb"\1<v>2</v>", xml)
     assert n == 1
     tmp = folder.parent / "formula.xlsx"
     rezipped(formula, tmp, {member: xml})
@@ -346,7 +347,7 @@ def _build_batch(filled: Filled, folder: Path) -> tuple[dict[str, str], dict[str
     member = sheet_member(odd, IND)
     with zipfile.ZipFile(odd) as z:
         xml = z.read(member)
-    for ref, value in ((b"L7", b"NaN"), (b"J8", b"INF")):
+    for ref, value in ((b"M7", b"NaN"), (b"K8", b"INF")):
         xml, n = re.subn(rb'(<c r="' + ref + rb'"[^>]*>)<v>[^<]*</v>', rb"\1<v>" + value + rb"</v>", xml)
         assert n == 1, ref
     rezipped(odd, folder.parent / "odd.xlsx", {member: xml})
@@ -354,8 +355,8 @@ def _build_batch(filled: Filled, folder: Path) -> tuple[dict[str, str], dict[str
     crafted["not finite"] = odd
 
     # -- two files for the same form: the newer by time wins, whatever the names
-    older = unit("D028", "D028-draft.xlsx", lambda wb: typed_text(wb[IND], "M7", "初稿说明"))
-    newer = unit("D028", "D028-corrected.xlsx", lambda wb: typed_text(wb[IND], "M7", "更正后的说明"))
+    older = unit("D028", "D028-draft.xlsx", lambda wb: typed_text(wb[IND], "N7", "初稿说明"))
+    newer = unit("D028", "D028-corrected.xlsx", lambda wb: typed_text(wb[IND], "N7", "更正后的说明"))
     crafted["older"], crafted["newer"] = older, newer
 
     # -- leader ranks and bonus claims
@@ -366,8 +367,8 @@ def _build_batch(filled: Filled, folder: Path) -> tuple[dict[str, str], dict[str
     crafted["duplicate rank"] = edited(paths["L04"], folder / paths["L04"].name, duplicate_rank)
 
     def bonus_without_evidence(wb):
-        ws = wb[REPORT]
-        ws["B27"], ws["C27"], ws["D27"], ws["E27"] = scheme.bonus_kinds[0].name, "获评全省先进", 1, None
+        ws = wb[BONUS]
+        ws["B6"], ws["C6"], ws["D6"], ws["E6"] = scheme.bonus_kinds[0].name, "获评全省先进", 1, None
 
     crafted["bonus without evidence"] = unit("D029", paths["D029"].name, bonus_without_evidence)
 
@@ -376,8 +377,8 @@ def _build_batch(filled: Filled, folder: Path) -> tuple[dict[str, str], dict[str
 
     # -- injection: text that looks like a formula, typed as text into explanations
     def inject(wb):
-        typed_text(wb[IND], "M7", '=HYPERLINK("http://x","点击")')
-        typed_text(wb[IND], "M8", "=cmd|' /C calc'!A0")
+        typed_text(wb[IND], "N7", '=HYPERLINK("http://x","点击")')
+        typed_text(wb[IND], "N8", "=cmd|' /C calc'!A0")
 
     crafted["injection"] = unit("D031", paths["D031"].name, inject)
 
@@ -453,7 +454,7 @@ def test_zip_bomb_and_entity_declarations_are_refused_without_hanging(filled, tm
     # 2) billion laughs: a DTD whose entity expands to 10^9 "lol"s, referenced in an explanation cell
     dtd = b'<!DOCTYPE worksheet [<!ENTITY lol0 "lol">' + b"".join(
         b'<!ENTITY lol%d "%s">' % (i, b"&lol%d;" % (i - 1) * 10) for i in range(1, 10)) + b"]>"
-    laughs = re.sub(rb'(<c r="M7"[^>]*>)<is><t>.*?</t></is>', rb"\1<is><t>&lol9;</t></is>", xml, count=1)
+    laughs = re.sub(rb'(<c r="N7"[^>]*>)<is><t>.*?</t></is>', rb"\1<is><t>&lol9;</t></is>", xml, count=1)
     assert b"&lol9;" in laughs
     root = laughs.index(b"<worksheet")
     entity = rezipped(src, folder / "D014_实体炸弹.xlsx", {member: laughs[:root] + dtd + laughs[root:]})
@@ -496,8 +497,8 @@ def test_missing_or_broken_meta_is_sent_back(batch):
 def test_an_altered_max_score_is_named_by_its_cell(batch):
     issues = batch.rejected("max altered")
     where = [(i["工作表"], i["单元格"]) for i in issues]
-    assert (IND, "D7") in where
-    changed = next(i for i in issues if i["单元格"] == "D7")
+    assert (IND, "E7") in where
+    changed = next(i for i in issues if i["单元格"] == "E7")
     assert "锁定的“分值”被改为“10”（应为“2”）" in changed["问题"]
     assert any("签名校验未通过" in i["问题"] for i in issues)
     # the unit's row in 提交情况 shows it sent back, not missing
@@ -577,12 +578,12 @@ def test_a_score_outside_zero_to_max_is_reported_and_left_out(batch):
     # a form with errors is 待更正: its marks are held out of scoring (and of 汇总数据) until corrected or accepted
     assert row["状态"] == PENDING and row["问题数"] == 2
     issues = {i["单元格"]: i for i in batch.issues_of(name)}
-    assert set(issues) == {"L7", "L8"}
-    assert "99 超出范围（0～2）" in issues["L7"]["问题"] and "-1 超出范围（0～2）" in issues["L8"]["问题"]
+    assert set(issues) == {"M7", "M8"}
+    assert "99 超出范围（0～2）" in issues["M7"]["问题"] and "-1 超出范围（0～2）" in issues["M8"]["问题"]
     assert all(i["级别"] == "错误" and i["工作表"] == IND for i in issues.values())
     assert batch.marks_of(name) == []
     kept = batch.recorded(name)  # the record keeps the form's readable marks, without the two bad cells
-    assert not [m for m in kept if m["单元格"] in ("L7", "L8")]
+    assert not [m for m in kept if m["单元格"] in ("M7", "M8")]
     assert len([m for m in kept if m["项目"] == "自评得分"]) == n_indicators(batch.scheme, "D023") - 2
     batch.assert_good_collected()
 
@@ -593,12 +594,12 @@ def test_numbers_written_as_text_are_normalised_with_a_reminder(batch):
     assert row["状态"] == RECEIVED
     issues = {i["单元格"]: i for i in batch.issues_of(name)}
     assert {i["级别"] for i in issues.values()} == {"提醒"}  # nothing is an error
-    for cell, typed, number in (("J8", "９５", 95), ("J11", "1,234", 1234), ("J13", "95%", 95)):
+    for cell, typed, number in (("K8", "９５", 95), ("K11", "1,234", 1234), ("K13", "95%", 95)):
         assert batch.mark(name, cell, "实际完成值") == number
         assert f"“{typed}”是文本，已按数字 {number} 读取" in issues[cell]["问题"]
     # surrounding spaces: the number is taken, and the clerk reminded that it was typed as text
-    assert batch.mark(name, "L7", "自评得分") == 1.5
-    assert "“ 1.5 ”是文本，已按数字 1.5 读取" in issues["L7"]["问题"]
+    assert batch.mark(name, "M7", "自评得分") == 1.5
+    assert "“ 1.5 ”是文本，已按数字 1.5 读取" in issues["M7"]["问题"]
     ws = batch.wb[ledger.MARKS.name]  # the view: one row per unit × indicator
     col = {c.value: i for i, c in enumerate(ws[1])}
     unit = unit_code(batch.folder / name)
@@ -610,29 +611,29 @@ def test_numbers_written_as_text_are_normalised_with_a_reminder(batch):
 
 def test_ambiguous_numbers_are_reported_not_guessed(batch):
     name = batch.crafted["ambiguous"]
-    assert [i["单元格"] for i in batch.issues_of(name)] == ["L7", "J8"]  # listed top to bottom, as on the sheet
+    assert [i["单元格"] for i in batch.issues_of(name)] == ["M7", "K8"]  # listed top to bottom, as on the sheet
     issues = {i["单元格"]: i for i in batch.issues_of(name)}
-    assert "“约80”不是明确的数字" in issues["J8"]["问题"] and "“待定”不是明确的数字" in issues["L7"]["问题"]
+    assert "“约80”不是明确的数字" in issues["K8"]["问题"] and "“待定”不是明确的数字" in issues["M7"]["问题"]
     assert all(i["级别"] == "错误" for i in issues.values())
-    assert batch.mark(name, "J8") is None and batch.mark(name, "L7") is None
+    assert batch.mark(name, "K8") is None and batch.mark(name, "M7") is None
     batch.assert_good_collected()
 
 
 def test_a_number_no_one_can_type_is_reported(batch):
     name = batch.crafted["not finite"]
     issues = batch.issues_of(name)
-    assert [i["单元格"] for i in issues] == ["L7", "J8"]  # top to bottom
+    assert [i["单元格"] for i in issues] == ["M7", "K8"]  # top to bottom
     assert all(i["级别"] == "错误" and "不是明确的数字" in i["问题"] for i in issues)
-    assert batch.mark(name, "L7") is None and batch.mark(name, "J8") is None
+    assert batch.mark(name, "M7") is None and batch.mark(name, "K8") is None
     batch.assert_good_collected()
 
 
 def test_a_required_cell_left_empty_is_reported(batch):
     name = batch.crafted["required empty"]
     (issue,) = batch.issues_of(name)
-    assert (issue["工作表"], issue["单元格"], issue["级别"]) == (IND, "L7", "错误")
+    assert (issue["工作表"], issue["单元格"], issue["级别"]) == (IND, "M7", "错误")
     assert "自评得分未填写" in issue["问题"]
-    assert batch.mark(name, "L7") is None
+    assert batch.mark(name, "M7") is None
     batch.assert_good_collected()
 
 
@@ -641,10 +642,10 @@ def test_a_formula_in_an_input_cell_is_reported_and_its_cached_value_not_used(ba
     from python_calamine import CalamineWorkbook
 
     # the file does carry a cached result (2) that a careless reader would take
-    assert CalamineWorkbook.from_path(str(batch.folder / name)).get_sheet_by_name(IND).to_python()[6][11] == 2
+    assert CalamineWorkbook.from_path(str(batch.folder / name)).get_sheet_by_name(IND).to_python()[6][12] == 2
     (issue,) = batch.issues_of(name)  # one problem: not also "left empty"
-    assert (issue["工作表"], issue["单元格"], issue["级别"]) == (IND, "L7", "错误") and "公式" in issue["问题"]
-    assert batch.mark(name, "L7") is None
+    assert (issue["工作表"], issue["单元格"], issue["级别"]) == (IND, "M7", "错误") and "公式" in issue["问题"]
+    assert batch.mark(name, "M7") is None
     batch.assert_good_collected()
 
 
@@ -661,7 +662,7 @@ def test_the_newer_of_two_files_for_one_form_supersedes_the_older(batch):
     (note,) = batch.issues_of(older)
     assert note["级别"] == "提醒" and newer in note["问题"]
     assert batch.marks_of(older) == []
-    assert batch.mark(newer, "M7", "情况说明") == "更正后的说明"
+    assert batch.mark(newer, "N7", "情况说明") == "更正后的说明"
     assert len([r for r in batch.status if r["接收方代码"] == "D028"]) == 2  # both listed
     batch.assert_good_collected()
 
@@ -684,10 +685,10 @@ def test_leader_ranks_that_repeat_name_both_cells(batch):
 
 def test_a_bonus_claim_without_evidence_is_reported(batch):
     name = batch.crafted["bonus without evidence"]
-    issues = [i for i in batch.issues_of(name) if i["单元格"] == "E27"]
-    assert len(issues) == 1 and issues[0]["工作表"] == REPORT and "没有佐证材料" in issues[0]["问题"]
+    issues = [i for i in batch.issues_of(name) if i["单元格"] == "E6"]
+    assert len(issues) == 1 and issues[0]["工作表"] == BONUS and "没有佐证材料" in issues[0]["问题"]
     assert batch.marks_of(name) == []  # 待更正
-    assert [m["值"] for m in batch.recorded(name) if m["单元格"] == "D27" and m["项目"] == "申报分值"] == [1]
+    assert [m["值"] for m in batch.recorded(name) if m["单元格"] == "D6" and m["项目"] == "申报分值"] == [1]
     batch.assert_good_collected()
 
 

@@ -85,8 +85,10 @@ def test_forms_are_locked_validated_and_print_ready(city, folder, grid):
     for ws in wb.worksheets:
         if ws.sheet_state == "visible":
             assert ws.protection.sheet, ws.title
-            assert ws.page_setup.paperSize == 9 and ws.sheet_properties.pageSetUpPr.fitToPage
-            assert ws.page_setup.fitToWidth in (None, 1) and ws.page_setup.fitToHeight == 0  # 1 page wide
+            assert ws.page_setup.paperSize == 9  # the city sample's 纸张: A4
+            # a fixed scale of at least 90% (10 pt prints at 9 pt or more), never shrunk to fit
+            assert not (ws.sheet_properties.pageSetUpPr and ws.sheet_properties.pageSetUpPr.fitToPage)
+            assert 90 <= int(ws.page_setup.scale or 100) <= 100, ws.title
     ws = wb[grid.sheet]
     assert ws.page_setup.orientation == "landscape"
     assert ws.print_title_rows == f"${grid.header_row + 1}:${grid.header_row + 1}"  # header repeated on every page
@@ -171,3 +173,142 @@ def test_a_separator_typed_into_a_definition_cannot_move_text_between_cells():
     assert meta.sign("key", [["ab", "c"]]) != meta.sign("key", [["a", "bc"]])
     assert meta.sign("key", [["a", "b"]]) != meta.sign("key", [["a\x1fb"]])
     assert meta.sign("key", [["a", "b"]]) == meta.sign("key", [("a", "b")])  # rows as lists or tuples
+
+
+# ------------------------------------------------------------------ the unit form's numbering, report and print
+
+
+def test_unit_form_numbers_its_rows_and_the_levels_through_the_whole_tree(province):
+    """序号 1…117 down the table; the 14 层面 numbered (一)…(十四) through the tree as seed 001 does, not
+    restarting under each 维度 (人民幸福's first level is (二)生活富庶)."""
+    from xlplugin.forms.spec import GROUP, chinese_number
+
+    grid = unit_form.INDICATORS
+    form = FormFile(province.forms("被考评单位")[0])
+    meta = read_meta(form)
+    rows = form.rows(grid.sheet)
+    assert rows[grid.header_row][0] == "序号"
+    levels = [rows[r][0].strip() for s, r, i in meta.rows if s == grid.sheet and i.startswith(GROUP) and "/" in i]
+    assert [label[:label.index("）") + 1] for label in levels] == [f"（{chinese_number(n)}）" for n in range(1, 15)]
+    assert levels[1].startswith("（二）生活富庶") and levels[13].startswith("（十四）")
+    assert [c["no"] for _, _, c in read_grid(form, grid, meta)] == list(range(1, 118))
+
+
+def test_the_paper_setting_chooses_the_print_layout(city, province):
+    """纸张: the city sample prints on A4, its indicator table two pages across at 100% (definitions, then the
+    inputs, 序号…指标名称 repeated); the province on A3, one page across at ≥ 90%. Documents stay A4 portrait."""
+    grid = unit_form.INDICATORS
+    assert city.scheme.settings.paper == "A4" and province.scheme.settings.paper == "A3"
+    ws = openpyxl.load_workbook(city.unit_form("D001"))[grid.sheet]
+    assert ws.page_setup.paperSize == 9 and ws.page_setup.orientation == "landscape"
+    assert [b.id for b in ws.col_breaks.brk] == [grid.col("actual")]  # the inputs start a page of their own
+    assert ws.print_title_cols == "$A:$D" and int(ws.page_setup.scale or 100) == 100
+    ws = openpyxl.load_workbook(province.forms("被考评单位")[0])[grid.sheet]
+    assert ws.page_setup.paperSize == 8 and not ws.col_breaks.brk and int(ws.page_setup.scale) >= 90
+    for sheet in (unit_form.REPORT_SHEET, unit_form.BONUS_SHEET):
+        ws = openpyxl.load_workbook(province.forms("被考评单位")[0])[sheet]
+        assert ws.page_setup.paperSize == 9 and ws.page_setup.orientation == "portrait"
+        assert int(ws.page_setup.scale or 100) == 100
+
+
+def test_a_paper_other_than_a4_or_a3_is_refused(city_office):
+    from tests.helpers import set_settings
+    from xlplugin.officebook import FileOfficeBook
+    from xlplugin.scheme import SchemeError, load_scheme
+
+    set_settings(city_office, 纸张="ａ３")  # full-width, lower case: A3
+    assert load_scheme(FileOfficeBook(city_office)).settings.paper == "A3"
+    set_settings(city_office, 纸张="B5")
+    with pytest.raises(SchemeError, match="纸张"):
+        load_scheme(FileOfficeBook(city_office))
+
+
+def test_input_rows_grow_with_what_the_clerk_types(city):
+    """Indicator rows and the report's paragraphs are written with a height but not as a fixed one: Excel, WPS and
+    LibreOffice fit such a row to its text when the clerk types into it (a 90-character 情况说明 is not clipped)."""
+    import re
+    import zipfile
+
+    path = city.unit_form("D001")
+    meta = read_meta(FormFile(path))
+    wb = openpyxl.load_workbook(path)
+
+    def row_tags(sheet: str) -> dict[int, str]:  # openpyxl calls every row with a height "custom": read the XML
+        index = wb.sheetnames.index(sheet) + 1
+        with zipfile.ZipFile(path) as z:
+            xml = z.read(f"xl/worksheets/sheet{index}.xml").decode()
+        return {int(m.group(1)) - 1: m.group(0) for m in re.finditer(r'<row r="(\d+)"[^>]*>', xml)}
+
+    tags = row_tags(unit_form.INDICATORS.sheet)
+    data = [r for s, r, i in meta.rows if s == unit_form.INDICATORS.sheet and not i.startswith("#")]
+    for r in data:
+        assert ' ht="' in tags[r] and "customHeight" not in tags[r], tags[r]
+    ws = wb[unit_form.REPORT_SHEET]
+    tags = row_tags(unit_form.REPORT_SHEET)
+    f = unit_form.SUMMARY
+    for r in range(f.row, f.last_row + 1):
+        assert ws.row_dimensions[r + 1].height >= 150 and "customHeight" not in tags[r]  # 500 characters, and growing
+        assert ws.cell(r + 1, f.col + 1).protection.locked is False
+    assert ws.cell(f.row + 1, f.col + 1).coordinate == "B6"
+    assert ws.row_dimensions[unit_form.STAMP_ROW + 1].height >= 60  # room for the seal
+
+
+def _returned_unit_form(city, tmp_path, change):
+    import random
+
+    from xlplugin.collect import read_submission
+    from xlplugin.simulate import fill
+
+    src = city.unit_form("D001")
+    dst = fill(src, tmp_path / src.name, city.scheme, random.Random(1))
+    wb = openpyxl.load_workbook(dst)
+    change(wb[unit_form.REPORT_SHEET])
+    wb.save(dst)
+    return read_submission(dst, dst.name, city.scheme, city.scheme.period())
+
+
+def test_the_sign_off_and_the_report_are_read_back(city, tmp_path):
+    """填表人 and 联系电话 are marks like 主要负责人; 总体情况 is its paragraphs joined, up to 5,000 characters."""
+    paragraphs = [f"第{n:02d}段" + "绩" * 492 + f"段尾{n:02d}" for n in range(1, 11)]  # 10 × 500 = 5,000 characters
+
+    def sign(ws):
+        ws[unit_form.FILLER.ref], ws[unit_form.PHONE.ref] = "张晓燕", "0438-6123457"
+        for n, text in enumerate(paragraphs):
+            ws.cell(unit_form.SUMMARY.row + n + 1, unit_form.SUMMARY.col + 1).value = text
+
+    o = _returned_unit_form(city, tmp_path, sign)
+    marks = {m.item: m for m in o.marks if m.indicator == ""}
+    assert marks["填表人"].value == "张晓燕" and marks["联系电话"].value == "0438-6123457"
+    assert (marks["联系电话"].sheet, marks["联系电话"].cell) == (unit_form.REPORT_SHEET, unit_form.PHONE.ref)
+    summary = marks["总体情况"]
+    assert sum(map(len, paragraphs)) == 5_000 and summary.value == "\n".join(paragraphs)
+    assert summary.cell == "B6:B15"
+    assert not [i for i in o.issues if i.sheet == unit_form.REPORT_SHEET]
+
+
+def test_a_missing_phone_and_an_overlong_paragraph_are_reported(city, tmp_path):
+    def change(ws):
+        ws[unit_form.PHONE.ref] = None
+        ws[unit_form.SUMMARY.ref] = "长" * 700
+
+    o = _returned_unit_form(city, tmp_path, change)
+    issues = {i.cell: i for i in o.issues if i.sheet == unit_form.REPORT_SHEET}
+    assert "联系电话未填写" in issues[unit_form.PHONE.ref].problem and issues[unit_form.PHONE.ref].severity == "错误"
+    assert "超过每段 500 字" in issues["B6"].problem and issues["B6"].severity == "提醒"
+    assert next(m for m in o.marks if m.item == "总体情况").value == "长" * 700  # kept whole
+
+
+def test_print_planning_keeps_headings_and_evens_out_the_last_page():
+    from xlplugin.forms.printfit import Row, plan_across, plan_down, printable
+
+    cols = [c.width for c in unit_form.INDICATORS.columns]
+    a4 = plan_across(cols, printable("A4", True)[0], keep=4, prefer=unit_form.INDICATORS.col("actual"))
+    assert a4.breaks == (unit_form.INDICATORS.col("actual"),) and a4.scale == 100
+    a3 = plan_across(cols, printable("A3", True)[0], keep=4, prefer=unit_form.INDICATORS.col("actual"))
+    assert a3.breaks == () and 90 <= a3.scale < 100
+    # 20 rows of 40 pt on pages of 500 pt at 100% (470 pt planned): 11 fit the first page, 9 the second
+    rows = [Row(r, 40.0, with_next=(r == 10)) for r in range(20)]
+    assert plan_down(rows, 500, 100) == [10]  # row 10 is a heading: it goes to the next page with row 11
+    # 12 rows: the last page would hold one row; the two pages share them instead
+    rows = [Row(r, 40.0) for r in range(12)]
+    assert plan_down(rows, 500, 100, first=0) == [6]

@@ -106,7 +106,7 @@ def test_huge_cell_places_are_refused_before_the_reader_sees_them(forms, tmp_pat
     src = forms.paths["D002"]
     crafted = {}
     for label, change in {
-        "r99999999": lambda xml: set_cell_xml(xml, "M7", b'<c r="M99999999" t="inlineStr"><is><t>x</t></is></c>'),
+        "r99999999": lambda xml: set_cell_xml(xml, "N7", b'<c r="N99999999" t="inlineStr"><is><t>x</t></is></c>'),
         "r4294967297": lambda xml: xml.replace(b'<row r="7"', b'<row r="4294967297"', 1),
         "XFD1048576": lambda xml: xml.replace(b"</sheetData>", b'<row r="1048576"><c r="XFD1048576" t="inlineStr">'
                                                                b"<is><t>x</t></is></c></row></sheetData>"),
@@ -158,26 +158,26 @@ def test_a_reader_killed_by_a_signal_rejects_only_its_file(forms, tmp_path, monk
 
 
 # Excel writes a control character typed into a cell as _x0001_ in the XML; every reader turns it back into \x01
-TYPED = b'<c r="M7" t="inlineStr"><is><t>\xe6\x8c\x89\xe6\x9c\x9f\xe5\xae\x8c\xe6\x88\x90_x0001__x0007__x001B_[31m\xe2\x80\xa6</t></is></c>'
+TYPED = b'<c r="N7" t="inlineStr"><is><t>\xe6\x8c\x89\xe6\x9c\x9f\xe5\xae\x8c\xe6\x88\x90_x0001__x0007__x001B_[31m\xe2\x80\xa6</t></is></c>'
 
 
 def test_control_characters_in_text_and_names_are_kept_visibly(forms, tmp_path):
-    assert TYPED.decode().startswith('<c r="M7" t="inlineStr"><is><t>按期完成_x0001_')
+    assert TYPED.decode().startswith('<c r="N7" t="inlineStr"><is><t>按期完成_x0001_')
     folder = tmp_path / "提交"
     folder.mkdir()
     src = forms.paths["D001"]
     rewrite(src, folder / "D001\x07\x1b[31m提醒.xlsx",
-            lambda ms: ms.__setitem__(member_of(src, IND), set_cell_xml(ms[member_of(src, IND)], "M7", TYPED)))
+            lambda ms: ms.__setitem__(member_of(src, IND), set_cell_xml(ms[member_of(src, IND)], "N7", TYPED)))
     office, result, by_name = run(forms, folder, tmp_path)
     (o,) = result.outcomes
     assert o.verdict == RECEIVED, problems(o)
-    assert [m.value for m in o.marks if m.cell == "M7"] == ["按期完成\x01\x07\x1b[31m…"]  # the record keeps it as typed
+    assert [m.value for m in o.marks if m.cell == "N7"] == ["按期完成\x01\x07\x1b[31m…"]  # the record keeps it as typed
     wb = openpyxl.load_workbook(office)
     names = [r[4] for r in wb[ledger.STATUS.name].iter_rows(min_row=2, values_only=True) if r[4]]
     assert names == ["D001␇␛[31m提醒.xlsx"]
     header = [c.value for c in wb[ledger.MARKS.name][1]]
     written = [dict(zip(header, r)) for r in wb[ledger.MARKS.name].iter_rows(min_row=2, values_only=True)]
-    # M7 is GX01's 情况说明 in the view (a row per unit × indicator): visibly, never dropped
+    # N7 is GX01's 情况说明 in the view (a row per unit × indicator): visibly, never dropped
     assert [r["情况说明"] for r in written if r["指标代码"] == "GX01"] == ["按期完成␁␇␛[31m…"]
     CalamineWorkbook.from_path(str(office)).get_sheet_by_name(ledger.MARKS.name).to_python()
     assert "\x1b" not in "".join(result.error_lines(10))
@@ -229,14 +229,14 @@ def test_formulas_behind_entity_names_and_namespace_prefixes_are_found(forms, tm
 
     def entity_names(members):
         m, xml = sheet_xml(members, src)
-        members[m] = set_cell_xml(xml, "L7", b'<c r="L7" t="n"><f>1+0.5</f><v>1.5</v></c>')
+        members[m] = set_cell_xml(xml, "M7", b'<c r="M7" t="n"><f>1+0.5</f><v>1.5</v></c>')
         members["xl/workbook.xml"] = re.sub(
             rb'name="([^"]*)"', lambda n: b'name="' + "".join(f"&#{ord(c)};" for c in n.group(1).decode()).encode() + b'"',
             members["xl/workbook.xml"])
 
     def prefixed(members):
         m, xml = sheet_xml(members, src)
-        xml = set_cell_xml(xml, "L7", b'<c r="L7"><f>1+1</f><v>2</v></c>')
+        xml = set_cell_xml(xml, "M7", b'<c r="M7"><f>1+1</f><v>2</v></c>')
         xml = xml.replace(b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"',
                           b'xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main"', 1)
         members[m] = re.sub(rb"<(/?)([A-Za-z])", rb"<\1x:\2", xml)
@@ -246,8 +246,8 @@ def test_formulas_behind_entity_names_and_namespace_prefixes_are_found(forms, tm
     outcomes = read_all(forms.scheme, forms.scheme.period(), [(a, a.name), (b, b.name)])
     for o in outcomes:
         assert o.verdict == PENDING, problems(o)
-        assert [(i.sheet, i.cell) for i in o.issues] == [(IND, "L7")] and "公式" in o.issues[0].problem
-        assert not [m for m in o.marks if m.cell == "L7"]
+        assert [(i.sheet, i.cell) for i in o.issues] == [(IND, "M7")] and "公式" in o.issues[0].problem
+        assert not [m for m in o.marks if m.cell == "M7"]
 
 
 # ------------------------------------------------------------------------------------------------ 4. the smaller holes
@@ -303,9 +303,9 @@ def test_the_smaller_holes(forms, tmp_path, case):
         lying_member(src, path, member_of(src, IND), 400_000_000)
     elif case == "duplicate cell":
         rewrite(src, path, lambda ms: ms.__setitem__(member_of(src, IND), re.sub(
-            rb'(<c r="L7"[^>]*>.*?</c>)', rb'\1<c r="L7" t="n"><v>2</v></c>', ms[member_of(src, IND)], count=1, flags=re.S)))
+            rb'(<c r="M7"[^>]*>.*?</c>)', rb'\1<c r="M7" t="n"><v>2</v></c>', ms[member_of(src, IND)], count=1, flags=re.S)))
     elif case == "inserted column":
-        edited(src, path, lambda wb: wb[IND].insert_cols(12))  # before 自评得分: the scores would land in 情况说明
+        edited(src, path, lambda wb: wb[IND].insert_cols(13))  # before 自评得分: the scores would land in 情况说明
     elif case == "empty zip":
         zipfile.ZipFile(path, "w").close()
     elif case == "utf-8 csv":
@@ -315,12 +315,12 @@ def test_the_smaller_holes(forms, tmp_path, case):
         path.write_bytes(("指标代码,自评得分,情况说明\n" + "GX01,1.5,按期完成\n" * 20).encode("gbk"))
     elif case == "div0":
         rewrite(src, path, lambda ms: ms.__setitem__(member_of(src, IND), set_cell_xml(
-            ms[member_of(src, IND)], "L7", b'<c r="L7" t="e"><v>#DIV/0!</v></c>')))
+            ms[member_of(src, IND)], "M7", b'<c r="M7" t="e"><v>#DIV/0!</v></c>')))
     elif case == "bad shared string":
         base = Base.of(src)
         members = base.with_shared_strings()
         m = member_of(src, IND)
-        members = {**members, m: set_cell_xml(members[m], "M7", b'<c r="M7" t="s"><v>99999</v></c>')}
+        members = {**members, m: set_cell_xml(members[m], "N7", b'<c r="N7" t="s"><v>99999</v></c>')}
         path.write_bytes(zipped(members))
     os.utime(path, (ON_TIME.timestamp(), ON_TIME.timestamp()))
     import time
@@ -331,7 +331,7 @@ def test_the_smaller_holes(forms, tmp_path, case):
     assert not INTERNAL.search(text), text
     expected = {
         "lying size": (REJECTED, "实际大小与声明不符"),
-        "duplicate cell": (REJECTED, "单元格 L7 在文件中出现了两次"),
+        "duplicate cell": (REJECTED, "单元格 M7 在文件中出现了两次"),
         "inserted column": (REJECTED, "列标题应为“自评得分”"),
         "empty zip": (REJECTED, "空的压缩包"),
         "utf-8 csv": (REJECTED, "文本文件（如 CSV）"),
@@ -342,7 +342,7 @@ def test_the_smaller_holes(forms, tmp_path, case):
     assert (o.verdict, expected[1] in text) == (expected[0], True), text
     assert "CSV" not in text or case.endswith("csv")
     if case == "div0":
-        assert [(i.sheet, i.cell) for i in o.issues] == [(IND, "L7")] and "未填写" not in text
+        assert [(i.sheet, i.cell) for i in o.issues] == [(IND, "M7")] and "未填写" not in text
     if case == "lying size":
         assert elapsed < 10
 
@@ -385,16 +385,16 @@ def test_200_good_forms_and_every_crashing_file(tmp_path):
     def sheet_change(name, change):
         bad[name] = rewrite(src, tmp_path / name, lambda ms: ms.__setitem__(m, change(ms[m])))
 
-    sheet_change("大行号.xlsx", lambda x: set_cell_xml(x, "M7", b'<c r="M99999999" t="inlineStr"><is><t>x</t></is></c>'))
+    sheet_change("大行号.xlsx", lambda x: set_cell_xml(x, "N7", b'<c r="N99999999" t="inlineStr"><is><t>x</t></is></c>'))
     sheet_change("超大行号.xlsx", lambda x: x.replace(b'<row r="7"', b'<row r="4294967297"', 1))
     sheet_change("XFD1048576.xlsx", lambda x: x.replace(b"</sheetData>", b'<row r="1048576"><c r="XFD1048576" '
                                                                           b't="inlineStr"><is><t>x</t></is></c></row></sheetData>'))
     sheet_change("前缀公式.xlsx", lambda x: re.sub(rb"<(/?)([A-Za-z])", rb"<\1x:\2", set_cell_xml(
-        x, "L7", b'<c r="L7"><f>1+1</f><v>2</v></c>').replace(b'xmlns="', b'xmlns:x="', 1)))
-    sheet_change("重复单元格.xlsx", lambda x: re.sub(rb'(<c r="L7"[^>]*>.*?</c>)', rb'\1<c r="L7"><v>2</v></c>', x, count=1, flags=re.S))
+        x, "M7", b'<c r="M7"><f>1+1</f><v>2</v></c>').replace(b'xmlns="', b'xmlns:x="', 1)))
+    sheet_change("重复单元格.xlsx", lambda x: re.sub(rb'(<c r="M7"[^>]*>.*?</c>)', rb'\1<c r="M7"><v>2</v></c>', x, count=1, flags=re.S))
     bad["谎报大小.xlsx"] = lying_member(src, tmp_path / "谎报大小.xlsx", m, 400_000_000)
     # and a form that is good but for a control character typed in an explanation (it stopped the whole collect)
-    typed = rewrite(good[1], tmp_path / "typed.xlsx", lambda ms: ms.__setitem__(m, set_cell_xml(ms[m], "M7", TYPED)))
+    typed = rewrite(good[1], tmp_path / "typed.xlsx", lambda ms: ms.__setitem__(m, set_cell_xml(ms[m], "N7", TYPED)))
     shutil.move(typed, good[1])
     gbk = os.path.join(os.fsencode(folder), "错误编码".encode("gbk") + b".xlsx")
     for name, p in bad.items():

@@ -384,3 +384,93 @@ def test_completion_rate_follows_the_indicators_direction(province, tmp_path):
     for n, (d, t, a, want) in enumerate(more):
         value = got[cell_ref(extra + n, rate)].value
         assert (value in (None, "") if want is None else value == pytest.approx(want)), (d, t, a, value)
+
+
+# ------------------------------------------------------------------------- printed text size, the long report
+
+PT_PER_BBOX = None  # set by the `prints` fixture: pdftotext's word-box height per point of font size
+
+
+def word_sizes(pdf: Path, ratio: float) -> list[list[tuple[float, str]]]:
+    """Per page, each word's font size in points: its box height (pdftotext -bbox: yMax − yMin) ÷ `ratio`."""
+    out = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True, check=True,
+                         timeout=60).stdout
+    pages = []
+    for page in out.split("<page ")[1:]:
+        words = re.findall(r'<word xMin="[\d.]+" yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">(.*?)</word>', page)
+        pages.append([((float(y2) - float(y1)) / ratio, w) for y1, y2, w in words])
+    return pages
+
+
+@pytest.fixture(scope="module")
+def prints(city, province, tmp_path_factory) -> dict[str, tuple[Path, float]]:
+    """One form of every kind from both samples printed by LibreOffice, with a calibration sheet (宋体 10 pt at
+    100%) printed in the same run: {name: (pdf, box height per point)}."""
+    import xlsxwriter
+
+    root = tmp_path_factory.mktemp("prints")
+    calibration = root / "calibration.xlsx"
+    wb = xlsxwriter.Workbook(str(calibration))
+    wb.add_worksheet().write(0, 0, "字号校准", wb.add_format({"font_name": "宋体", "font_size": 10}))
+    wb.close()
+    forms = {"province unit": province.forms("被考评单位")[0], "city unit": city.unit_form("D001")}
+    for kind in ("evaluator", "rater", "leader"):
+        forms[f"city {kind}"] = pick_form(city, kind)
+        forms[f"province {kind}"] = pick_form(province, kind)
+    pdfs = soffice.convert_many([calibration, *forms.values()], "pdf", root / "pdf")
+    (height, word), = word_sizes(pdfs[0], 1.0)[0]
+    assert word == "字号校准"
+    return {name: (pdf, height / 10) for name, pdf in zip(forms, pdfs[1:])}
+
+
+@requires_soffice
+@pytest.mark.parametrize("name", ["province unit", "city unit", "city evaluator", "province evaluator", "city rater",
+                                  "province rater", "city leader", "province leader"])
+def test_printed_text_is_at_least_9_points(prints, name):
+    """Every word LibreOffice prints of every form kind is at least 9 pt: the font size measured from the PDF
+    (pdftotext -bbox word height, against a 10 pt word printed at 100% in the same run). The province unit form
+    (A3, 117 indicators) prints its 10 pt table body at 9.3 pt; the city's (A4, two pages across) at 10 pt."""
+    pdf, ratio = prints[name]
+    pages = word_sizes(pdf, ratio)
+    small = [(n, round(size, 2), word) for n, page in enumerate(pages, start=1) for size, word in page if size < 8.95]
+    assert not small, small[:10]
+    if name == "province unit":
+        body = [size for page in pages[1:8] for size, _ in page]  # the indicator table: A3, one page across
+        assert 9.0 <= min(body) and len(pages) <= 14
+
+
+@requires_soffice
+def test_a_5000_character_report_prints_whole_and_is_read_back(province, tmp_path):
+    """A clerk writes a 5,000-character 总体情况 into 自评报告, one paragraph a cell (as Word's paragraphs paste):
+    LibreOffice prints every paragraph to its last characters, and collect reads all 5,000 back as one mark."""
+    from xlplugin.collect import read_submission
+    from xlplugin.forms import unit as unit_form
+    from xlplugin.simulate import fill as simulate_fill
+    import random
+
+    src = province.forms("被考评单位")[0]
+    filled = simulate_fill(src, tmp_path / "filled" / src.name, province.scheme, random.Random(3))
+    body = "本年度围绕全省绩效考评指标体系，扎实推进各项重点工作，主要指标完成良好。"  # 36 characters
+    paragraphs = []
+    for n in range(1, unit_form.PARAGRAPHS + 1):
+        head, tail = f"（{n:02d}）", f"第{n:02d}段完"
+        text = head + (body * 14)[:unit_form.PARAGRAPH_CHARS - len(head) - len(tail)] + tail
+        paragraphs.append(text)
+    assert sum(map(len, paragraphs)) == 5_000
+    wb = openpyxl.load_workbook(filled)
+    ws = wb[unit_form.REPORT_SHEET]
+    f = unit_form.SUMMARY
+    for n, text in enumerate(paragraphs):
+        ws.cell(f.row + n + 1, f.col + 1).value = text
+    wb.save(filled)
+
+    pdf = soffice.convert_many([filled], "pdf", tmp_path / "pdf")[0]
+    text = re.sub(r"\s+", "", pdf_text(pdf))
+    for paragraph in paragraphs:
+        assert paragraph in text, paragraph[-12:]  # each paragraph whole, to its last characters
+    assert text.count("第10段完") == 1
+
+    o = read_submission(filled, filled.name, province.scheme, province.scheme.period())
+    (summary,) = [m for m in o.marks if m.item == "总体情况"]
+    assert summary.value == "\n".join(paragraphs) and len(summary.value.replace("\n", "")) == 5_000
+    assert not [i for i in o.issues if i.sheet == unit_form.REPORT_SHEET]

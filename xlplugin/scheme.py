@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+import unicodedata
 from functools import cached_property
 
 import pandas as pd
@@ -25,7 +26,8 @@ SETTING_KEYS = ["考评机关", "年度", "当前考评期", "基本分", "提�
                 "总分上限", "缺少考评得分时",
                 "SMTP服务器", "SMTP端口", "SMTP加密", "发件人", "SMTP用户名", "IMAP服务器", "IMAP端口", "IMAP加密",
                 "IMAP用户名", "IMAP文件夹", "联系人", "联系电话", "数据文件", "小数位数", "申诉截止日期", ledger.BACKUPS_SETTING,
-                "统计数据容差", "签名密钥"]
+                "统计数据容差", "纸张", "签名密钥"]
+PAPERS = ("A4", "A3")  # 纸张: the paper the forms are laid out for (forms.printfit)
 REQUIRED_SETTINGS = ["考评机关", "年度", "当前考评期", "基本分", "签名密钥"]
 
 SOURCES = ("自评", "考评部门", "评议", "领导", "绩效办")
@@ -67,6 +69,7 @@ class Settings:
     #: reports it: an absolute amount ("0.5") or, with relative true, a percentage of the bureau's figure ("5%")
     stats_tolerance: float = 0.0
     stats_relative: bool = False
+    paper: str = "A4"  # 纸张: A4 or A3, the paper the forms print on (wide tables go two pages across on A4)
 
 
 @dataclass(frozen=True)
@@ -440,6 +443,10 @@ def _settings(r: _Reader) -> Settings | None:
     if tolerance is None:
         r.problem(ledger.SETTINGS.name, rows.get("统计数据容差"), "“统计数据容差”应为不小于 0 的数（如 0.5）或百分比（如 5%）。")
         tolerance = 0.0
+    paper = unicodedata.normalize("NFKC", cell_text(values.get("纸张"))).strip().upper() or "A4"
+    if paper not in PAPERS:
+        r.problem(ledger.SETTINGS.name, rows.get("纸张"), f"“纸张”应为 {' 或 '.join(PAPERS)}。")
+        paper = "A4"
     key = cell_text(values["签名密钥"])
     if len(key) < 16:
         r.problem(ledger.SETTINGS.name, rows["签名密钥"], "签名密钥太短（至少 16 个字符）；可删除此行后重新运行 xlplugin init 生成。")
@@ -454,7 +461,7 @@ def _settings(r: _Reader) -> Settings | None:
         record_name=cell_text(values.get("数据文件")) or ledger.DEFAULT_RECORD,
         decimals=int(decimals) if decimals is not None else 2, appeal_deadline=cell_text(values.get("申诉截止日期")),
         backups=int(backups) if backups is not None else ledger.BACKUPS_KEPT,
-        stats_tolerance=tolerance, stats_relative=relative,
+        stats_tolerance=tolerance, stats_relative=relative, paper=paper,
     )
 
 

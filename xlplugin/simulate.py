@@ -74,6 +74,8 @@ def fill(src: Path, dst: Path, scheme: Scheme, rng: random.Random, quality: floa
             _set(ws, row, b, "points", kind_.cap)
             _set(ws, row, b, "evidence", "省政府办公厅文件（辽政办发〔2026〕12号）")
         _field(wb, unit_form.HEAD_NAME, person(rng))
+        _field(wb, unit_form.FILLER, person(rng))
+        _field(wb, unit_form.PHONE, f"0438-{rng.randint(6100000, 6199999)}")
         _field(wb, unit_form.SIGN_DATE, signed)
     elif kind == "evaluator":
         g = evaluator_form.SCORES

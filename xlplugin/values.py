@@ -55,8 +55,9 @@ def parse_number(value) -> tuple[float | None, bool]:
     return float(text), True
 
 
-def clean_text(value) -> tuple[str | None, bool]:
-    """Text of a cell as kept in the marks (never a formula: it is written back as text). (text, was_cut)."""
+def clean_text(value, limit: int = MAX_TEXT) -> tuple[str | None, bool]:
+    """Text of a cell as kept in the marks (never a formula: it is written back as text), at most `limit`
+    characters. (text, was_cut)."""
     if value is None:
         return None, False
     if isinstance(value, float) and value.is_integer():
@@ -67,8 +68,8 @@ def clean_text(value) -> tuple[str | None, bool]:
         text = str(value).strip()
     if text == "":
         return None, False
-    if len(text) > MAX_TEXT:
-        return text[:MAX_TEXT], True
+    if len(text) > limit:
+        return text[:limit], True
     return text, False
 
 

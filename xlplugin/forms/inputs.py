@@ -195,15 +195,16 @@ class Reading:
             return None
         return number
 
-    def text(self, sheet: str, ref: str, value, label: str, *, required: bool = False) -> str | None:
+    def text(self, sheet: str, ref: str, value, label: str, *, required: bool = False,
+             limit: int = MAX_TEXT) -> str | None:
         if ref in self.formula_cells.get(sheet, ()):  # as _raw, inline: called for most input cells
             self._raw(sheet, ref, value)
             return None
         if type(value) is str:  # the usual case, at once: as clean_text when nothing is to be said
             text = value.strip()
-            if text and len(text) <= MAX_TEXT:
+            if text and len(text) <= limit:
                 return text
-        text, cut = clean_text(value)
+        text, cut = clean_text(value, limit)
         if text is None and required:
             self.issue(sheet, ref, f"{label}未填写。", f"请填写{label}。")
         if cut:
@@ -222,6 +223,33 @@ class Reading:
 
     def field(self, f: Field):
         return self.form.cell(f.sheet, f.row, f.col)
+
+    def paragraphs(self, f: Field, per_cell: int, total: int) -> str | None:
+        """A text written in paragraphs, one cell each down rows f.row..f.last_row: the filled ones joined by line
+        breaks, at most `total` characters. A paragraph longer than `per_cell` is kept whole but reported: its row
+        may not print in full (Excel's rows are at most 409 pt tall)."""
+        letter = f.ref.rstrip("0123456789")
+        found: list[str] = []
+        for row in range(f.row, (f.last_row if f.last_row is not None else f.row) + 1):
+            ref = f"{letter}{row + 1}"
+            text = self.text(f.sheet, ref, self.form.cell(f.sheet, row, f.col), f.label, limit=total)
+            if text is None:
+                continue
+            if len(text) > per_cell:
+                self.issue(f.sheet, ref, f"{f.label}第 {row - f.row + 1} 段有 {len(text):,} 字，超过每段 {per_cell} 字，"
+                                         "打印时可能显示不全。", "请把这一段分成几段，依次填写在下面的格中。", WARNING)
+            found.append(text)
+        if not found:
+            if f.required:
+                self.issue(f.sheet, f.ref, f"{f.label}未填写。", f"请填写{f.label}。")
+            return None
+        joined = "\n".join(found)
+        count = sum(map(len, found))  # the characters written, not the line breaks between paragraphs
+        if count > total:
+            self.issue(f.sheet, f.ref, f"{f.label}共 {count:,} 字，只保留了前 {total:,} 字。",
+                       "请精简内容，详细材料可作为附件。", WARNING)
+            joined = joined[:total + len(found) - 1]
+        return joined
 
     def date(self, f: Field, *, required: bool):
         value = self._raw(f.sheet, f.ref, self.field(f))

@@ -12,7 +12,7 @@ SHEET = "评议表"
 GRADES = unit_grid(
     SHEET,
     Column("grade", "评议等次", 14, role=INPUT, required=True),
-    Column("comment", "意见建议", 50, role=INPUT, wrap=True),
+    Column("comment", "意见建议", 44, role=INPUT, wrap=True),  # one A4 page across at ≥ 90% (forms.printfit)
 )
 FILLER = Field("filler", "填表人", SHEET, 2, 1, required=True)
 DATE = Field("date", "日期", SHEET, 2, 3, required=True, kind="date")

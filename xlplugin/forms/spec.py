@@ -91,11 +91,19 @@ class Field:
     last_row: int | None = None  # merged block, when given
     last_col: int | None = None
     required: bool = False
-    kind: str = "text"  # text / date / list / number
+    kind: str = "text"  # text / date / list / number / paragraphs (rows of one column, not merged, read as one text)
 
     @property
     def ref(self) -> str:
         return f"{xl_col_to_name(self.col)}{self.row + 1}"
+
+    @property
+    def span(self) -> str:
+        """Its cells as a range (B6:B11) when it spans rows, else its one cell."""
+        if self.last_row is None or self.last_row == self.row:
+            return self.ref
+        last = xl_col_to_name(self.last_col if self.last_col is not None else self.col)
+        return f"{self.ref}:{last}{self.last_row + 1}"
 
 
 @dataclass

@@ -1,5 +1,5 @@
-"""The evaluated unit's form: 指标考评表 (its indicators, grouped by the tree) and 自评报告 (summary, self-assessed
-grade, bonus claims, the head's sign-off)."""
+"""The evaluated unit's form: 指标考评表 (its indicators, grouped by the tree), 自评报告 (the report in paragraphs,
+self-assessed grade, the sign-off: seal, head, filler, phone, date) and 加分申报 (bonus claims)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -13,46 +13,70 @@ from .write import DATE_VALIDATION, list_validation, open_form, score_validation
 INDICATORS = Grid(
     sheet="指标考评表",
     header_row=3,
+    # Widths sized for the paper (printfit): one A3 page across at ≥ 90%, or two A4 pages across at 100% — the
+    # definitions, then the inputs — each repeating the first four columns (序号 … 指标名称).
     columns=(
-        Column("code", "指标代码", 9),
-        Column("point", "考评要点", 12, wrap=True),
-        Column("name", "指标名称", 20, wrap=True),
-        Column("max", "分值", 6, numeric=True),
-        Column("measure", "计量单位", 7),
-        Column("target", "目标值", 9),
+        Column("no", "序号", 5),  # data rows 1..n through the whole tree
+        Column("code", "指标代码", 7),
+        Column("point", "考评要点", 9, wrap=True),
+        Column("name", "指标名称", 15, wrap=True),
+        Column("max", "分值", 5, numeric=True),
+        Column("measure", "计量单位", 6, wrap=True),
+        Column("target", "目标值", 8, wrap=True),
         Column("rule", "评分说明", 26, wrap=True),
-        Column("evidence_required", "佐证要求", 13, wrap=True),
-        Column("evaluator", "考评部门", 10, wrap=True),
-        Column("actual", "实际完成值", 10, role=INPUT, required=True),
-        Column("rate", "完成率", 8, role=FORMULA, number_format="0.0%"),
-        Column("self_score", "自评得分", 8, role=INPUT, numeric=True, required=True),
-        Column("explanation", "情况说明", 24, role=INPUT, wrap=True),
-        Column("evidence", "佐证材料", 16, role=INPUT, wrap=True),
+        Column("evidence_required", "佐证要求", 12, wrap=True),
+        Column("evaluator", "考评部门", 8, wrap=True),
+        Column("actual", "实际完成值", 9, role=INPUT, required=True),
+        Column("rate", "完成率", 7, role=FORMULA, number_format="0.0%"),
+        Column("self_score", "自评得分", 6, role=INPUT, numeric=True, required=True),
+        Column("explanation", "情况说明", 26, role=INPUT, wrap=True),
+        Column("evidence", "佐证材料", 14, role=INPUT, wrap=True),
     ),
 )
+KEEP_COLUMNS = 4  # 序号, 指标代码, 考评要点, 指标名称: frozen on screen, repeated on every page across
 
+# 自评报告: a document (seed 002: 自我评估报告…以文件形式报市绩效办), A4 portrait, two columns: labels, and text.
 REPORT_SHEET = "自评报告"
+LABEL_WIDTH, TEXT_WIDTH = 13, 60  # 7·73 + 10 = 521 points: A4 portrait at 100% (printfit)
+# 总体情况 is written in paragraphs, one input cell each, not in one merged box: a merged cell never grows to fit
+# its text (neither in Excel nor in LibreOffice), and no single cell can hold 5,000 characters in print (Excel's
+# tallest row is 409 pt, about 900 characters in this column, and a row never breaks across pages). Each
+# paragraph cell is a plain wide cell that wraps, its row already tall enough for PARAGRAPH_CHARS characters (so
+# the report prints whole from any application, even one that never fits rows, as a file filled by a script),
+# written without customHeight so that Excel, WPS and LibreOffice fit it to the text as the clerk types; ten rows
+# of 500 characters pack three to an A4 page.
+# Word's paragraphs pasted into the first cell fill the cells below it, one paragraph each.
+PARAGRAPHS, PARAGRAPH_CHARS = 10, 500
+SUMMARY_CHARS = 5_000  # what 总体情况 may hold in all (PARAGRAPHS × PARAGRAPH_CHARS ≥ this)
+SUMMARY = Field("summary", "总体情况", REPORT_SHEET, 5, 1, last_row=5 + PARAGRAPHS - 1, required=True, kind="paragraphs")
+GRADE_FROM = SUMMARY.last_row + 2  # 二、自评等次
+SELF_GRADE = Field("self_grade", "自评等次", REPORT_SHEET, GRADE_FROM + 1, 1, required=True, kind="list")
+GRADE_REASON = Field("grade_reason", "自评理由", REPORT_SHEET, GRADE_FROM + 2, 1, required=True)
+SIGN_FROM = GRADE_FROM + 4  # the sign-off block (三、审核签字): its heading, the statement, then the rows below
+STAMP_ROW = SIGN_FROM + 2  # 单位（盖章）: a place for the seal, not an input
+HEAD_NAME = Field("head_name", "主要负责人", REPORT_SHEET, SIGN_FROM + 3, 1, required=True)
+FILLER = Field("filler", "填表人", REPORT_SHEET, SIGN_FROM + 4, 1, required=True)
+PHONE = Field("phone", "联系电话", REPORT_SHEET, SIGN_FROM + 5, 1, required=True)
+SIGN_DATE = Field("sign_date", "签字日期", REPORT_SHEET, SIGN_FROM + 6, 1, required=True, kind="date")
+
+# 加分申报: the bonus claims (seed 002's 奖项申请报告), a table on a page of its own, so never split from its header
+BONUS_SHEET = "加分申报"
 BONUS_ROWS = 6
 BONUS = Grid(
-    sheet=REPORT_SHEET,
-    header_row=24,
+    sheet=BONUS_SHEET,
+    header_row=3,
     row_key=("no",),
     columns=(
-        Column("no", "序号", 10),
-        Column("kind", "加分类型", 26, role=INPUT, wrap=True),
-        Column("item", "事项名称及主要业绩", 34, role=INPUT, wrap=True),
-        Column("points", "申报分值", 12, role=INPUT, numeric=True),
-        Column("evidence", "佐证材料（文件名称、文号）", 40, role=INPUT, wrap=True),
+        Column("no", "序号", 5),
+        Column("kind", "加分类型", 15, role=INPUT, wrap=True),
+        Column("item", "事项名称及主要业绩", 24, role=INPUT, wrap=True),
+        Column("points", "申报分值", 7, role=INPUT, numeric=True),
+        Column("evidence", "佐证材料（文件名称、文号）", 21, role=INPUT, wrap=True),
     ),
 )
-SUMMARY = Field("summary", "总体情况", REPORT_SHEET, 4, 0, last_row=13, last_col=4, required=True)
-SELF_GRADE = Field("self_grade", "自评等次", REPORT_SHEET, 16, 1, required=True, kind="list")
-GRADE_REASON = Field("grade_reason", "自评理由", REPORT_SHEET, 17, 1, last_row=21, last_col=4, required=True)
-HEAD_NAME = Field("head_name", "主要负责人", REPORT_SHEET, 35, 1, required=True)
-SIGN_DATE = Field("sign_date", "签字日期", REPORT_SHEET, 35, 3, required=True, kind="date")
 
 SPEC = FormSpec(kind="unit", label="绩效考评表", folder="被考评单位", grids=(INDICATORS, BONUS),
-                fields=(SUMMARY, SELF_GRADE, GRADE_REASON, HEAD_NAME, SIGN_DATE))
+                fields=(SUMMARY, SELF_GRADE, GRADE_REASON, HEAD_NAME, FILLER, PHONE, SIGN_DATE))
 
 
 def recipients(scheme: Scheme) -> list[Recipient]:
@@ -60,11 +84,15 @@ def recipients(scheme: Scheme) -> list[Recipient]:
 
 
 def indicator_rows(indicators: tuple[Indicator, ...]) -> list[BodyRow]:
-    """Body rows in tree order: a header per dimension and per level, a subtotal per dimension, a total."""
+    """Body rows in tree order: a header per dimension (一、二、…) and per level, the levels numbered through the
+    whole tree as the documents do ((一)…(十四) in seed 001, not restarting under each dimension), the indicators
+    numbered 1…n in 序号; a subtotal per dimension, a total."""
     rows: list[BodyRow] = []
     dimensions: dict[str, list[Indicator]] = {}
     for ind in indicators:
         dimensions.setdefault(ind.dimension, []).append(ind)
+    level_no = 0
+    no = 0
     for d, (dimension, members) in enumerate(dimensions.items(), start=1):
         points = sum(i.max for i in members)
         rows.append(BodyRow(f"{GROUP}{dimension}", label=f"{chinese_number(d)}、{dimension}（{points:g} 分）"))
@@ -72,13 +100,15 @@ def indicator_rows(indicators: tuple[Indicator, ...]) -> list[BodyRow]:
         for ind in members:
             levels.setdefault(ind.level, []).append(ind)
         show_levels = len(levels) > 1 or "" not in levels
-        for n, (level, items) in enumerate(levels.items(), start=1):
+        for level, items in levels.items():
             if show_levels and level:
+                level_no += 1
                 rows.append(BodyRow(f"{GROUP}{dimension}/{level}",
-                                    label=f"　（{chinese_number(n)}）{level}（{sum(i.max for i in items):g} 分）"))
+                                    label=f"　（{chinese_number(level_no)}）{level}（{sum(i.max for i in items):g} 分）"))
             for ind in items:
+                no += 1
                 rows.append(BodyRow(ind.code, max=ind.max, values={
-                    "code": ind.code, "point": ind.point, "name": ind.name, "max": ind.max,
+                    "no": no, "code": ind.code, "point": ind.point, "name": ind.name, "max": ind.max,
                     "measure": ind.measure, "target": ind.target, "rule": ind.rule,
                     "evidence_required": ind.evidence, "evaluator": ind.evaluator,
                     "direction": ind.direction,  # not a column: chooses the 完成率 formula (write._FORMULAS)
@@ -102,25 +132,66 @@ def write(scheme: Scheme, period: Period, recipient: Recipient, path: Path) -> P
     width = len(INDICATORS.columns)
     w.title_block(ws, width, f"{s.year}年度{unit.name}绩效考评指标表",
                   subtitle(scheme, period, recipient, f"类别：{unit.category}　　基本分：{s.base:g} 分"),
-                  "说明：黄色单元格由本单位填写，其余内容已锁定；自评得分须在 0 至该项分值之间；完成率、小计和合计自动计算。")
+                  "说明：黄色单元格由本单位填写，其余内容已锁定；自评得分须在 0 至该项分值之间；完成率、小计和合计自动计算；"
+                  "情况说明较长时行高随内容自动增加。")
     w.grid(INDICATORS, indicator_rows(scheme.indicators_for(unit)),
-           validations={"self_score": score_validation("自评得分")}, freeze_cols=3)
+           validations={"self_score": score_validation("自评得分")}, freeze_cols=KEEP_COLUMNS)
     ws.set_header(f"&C{s.year}年度{unit.name}绩效考评指标表")
 
-    # 自评报告
-    ws = w.sheet(REPORT_SHEET)
-    w.title_block(ws, 5, f"{s.year}年度{unit.name}自评报告", subtitle(scheme, period, recipient))
-    w.label(ws, 3, 0, "一、总体情况（工作目标完成情况、主要成效、存在的问题和改进措施）", 4, fmt="section")
-    w.field(ws, SUMMARY)
-    w.label(ws, 15, 0, "二、自评等次", 4, fmt="section")
-    w.label(ws, 16, 0, SELF_GRADE.label)
+    write_report(w, scheme, period, recipient, unit)
+    write_bonus(w, scheme, period, recipient, unit)
+    return w.close()
+
+
+def write_report(w, scheme: Scheme, period: Period, recipient: Recipient, unit: Unit) -> None:
+    """自评报告: 总体情况 in paragraphs, 自评等次 and its reasons, the sign-off (seal, head, filler, phone, date)."""
+    s = scheme.settings
+    ws = w.sheet(REPORT_SHEET, landscape=False, paper="A4")
+    ws.set_column(0, 0, LABEL_WIDTH)
+    ws.set_column(1, 1, TEXT_WIDTH)
+    ws.set_header(f"&C{s.year}年度{unit.name}自评报告")
+    w.title_block(ws, 2, f"{s.year}年度{unit.name}自评报告", portrait_subtitle(scheme, period, recipient))
+    w.label(ws, 3, 0, "一、总体情况", 1, fmt="section")
+    w.label(ws, 4, 0, f"工作目标完成情况、主要成效、存在的问题和改进措施。每格填写一段，每段不超过 {PARAGRAPH_CHARS} 字，"
+                      f"合计不超过 {SUMMARY_CHARS:,} 字；从 Word 复制多段文字时，选中第一格后粘贴，各段依次填入下面的格中。",
+            1, fmt="note")
+    w.paragraphs(ws, SUMMARY, PARAGRAPH_CHARS, labels=[f"第{chinese_number(n)}段" for n in range(1, PARAGRAPHS + 1)])
+    w.keep_together(ws, 3, SUMMARY.row)  # the heading prints with the first paragraph
+    w.label(ws, GRADE_FROM, 0, "二、自评等次", 1, fmt="section")
+    w.label(ws, SELF_GRADE.row, 0, SELF_GRADE.label)
     grades = [g.name for g in scheme.grades]
     w.field(ws, SELF_GRADE, validation=list_validation("自评等次", grades, "请从下拉列表中选择：" + "、".join(grades)))
-    ws.merge_range(GRADE_REASON.row, 0, GRADE_REASON.last_row, 0, GRADE_REASON.label, w.fmt["label"])
-    w.field(ws, GRADE_REASON)
-    w.label(ws, 23, 0, "三、加分申报（经领导班子审议后申报，须附佐证材料；无则不填）", 4, fmt="section")
+    w.label(ws, GRADE_REASON.row, 0, GRADE_REASON.label)
+    w.paragraphs(ws, GRADE_REASON, PARAGRAPH_CHARS, lines=4)
+    w.keep_together(ws, GRADE_FROM, GRADE_REASON.row)
+    w.label(ws, SIGN_FROM, 0, "三、审核签字", 1, fmt="section")
+    w.label(ws, SIGN_FROM + 1, 0, "本单位对所填报的数据和材料（指标考评表、自评报告、加分申报）的真实性、准确性负责，"
+                                  "数据已经主要负责人据实核准。", 1, fmt="note")
+    w.label(ws, STAMP_ROW, 0, "单位（盖章）")
+    ws.write_string(STAMP_ROW, 1, "（加盖单位公章）", w.fmt["stamp"])
+    ws.set_row(STAMP_ROW, 72)
+    for f, label in ((HEAD_NAME, "主要负责人签字"), (FILLER, FILLER.label), (PHONE, PHONE.label), (SIGN_DATE, "日期")):
+        w.label(ws, f.row, 0, label)
+        w.field(ws, f, validation=DATE_VALIDATION if f.kind == "date" else None)
+        ws.set_row(f.row, 30 if f is HEAD_NAME else 22)
+    w.keep_together(ws, SIGN_FROM, SIGN_DATE.row)
+
+
+def portrait_subtitle(scheme: Scheme, period: Period, recipient: Recipient) -> str:
+    """The subtitle on two lines, for the narrower portrait pages: office and period, then unit and deadline."""
+    return subtitle(scheme, period, recipient).replace("　　填报单位", "\n填报单位", 1)
+
+
+def write_bonus(w, scheme: Scheme, period: Period, recipient: Recipient, unit: Unit) -> None:
+    """加分申报: the bonus claims, on a page of their own (A4 portrait)."""
+    s = scheme.settings
+    ws = w.sheet(BONUS_SHEET, landscape=False, paper="A4")
+    ws.set_header(f"&C{s.year}年度{unit.name}加分申报表")
     kinds = [b.name for b in scheme.bonus_kinds]
     cap = max([b.cap for b in scheme.bonus_kinds] or [0])
+    w.title_block(ws, len(BONUS.columns), f"{s.year}年度{unit.name}加分申报表", portrait_subtitle(scheme, period, recipient),
+                  "说明：经领导班子审议后申报，每项须写明佐证材料（文件名称、文号），无则不填；"
+                  f"加分类型从下拉列表选择，各类单项上限见填表说明{f'（最高 {cap:g} 分）' if cap else ''}。")
     validations = {"kind": list_validation("加分类型", "kinds", "请从下拉列表中选择加分类型。")}
     if cap:
         validations["points"] = {
@@ -128,14 +199,8 @@ def write(scheme: Scheme, period: Period, recipient: Recipient, path: Path) -> P
             "input_title": "申报分值", "input_message": f"各类加分的单项上限见填表说明（最高 {cap:g} 分）。",
             "error_title": "申报分值超出范围", "error_message": f"申报分值须为 0 至 {cap:g} 之间的数字。",
         }
-    w.grid(BONUS, bonus_rows(), lists={"kinds": kinds}, validations=validations, repeat=False, freeze=False)
-    w.label(ws, 32, 0, "四、主要负责人审核", 4, fmt="section")
-    w.label(ws, 33, 0, "本单位对所填报数据和材料的真实性、准确性负责，数据已经主要负责人据实核准。", 4, fmt="subtitle")
-    w.label(ws, 35, 0, "主要负责人")
-    w.field(ws, HEAD_NAME)
-    w.label(ws, 35, 2, SIGN_DATE.label)
-    w.field(ws, SIGN_DATE, validation=DATE_VALIDATION)
-    return w.close()
+    w.grid(BONUS, bonus_rows(), lists={"kinds": kinds}, validations=validations, freeze=False, min_lines=3)
+    w.keep_together(ws, BONUS.header_row - 1, BONUS.header_row + BONUS_ROWS)
 
 
 def expected(scheme: Scheme, code: str) -> dict[str, list[BodyRow]]:
@@ -164,7 +229,9 @@ def read_marks(rd: Reading) -> None:
     ], units=unit, indicators=t.ids)
 
     r = REPORT_SHEET
-    for f in (SUMMARY, GRADE_REASON, HEAD_NAME):
+    summary = rd.paragraphs(SUMMARY, PARAGRAPH_CHARS, SUMMARY_CHARS)
+    rd.mark(unit, "自评", "", SUMMARY.label, summary, r, SUMMARY.span)
+    for f in (GRADE_REASON, HEAD_NAME, FILLER, PHONE):
         rd.mark(unit, "自评", "", f.label, rd.text(r, f.ref, rd.field(f), f.label, required=True), r, f.ref)
     grades = [g.name for g in rd.scheme.grades]
     rd.mark(unit, "自评", "", SELF_GRADE.label,
@@ -178,7 +245,7 @@ def read_marks(rd: Reading) -> None:
     evidence = rd.texts(t, "evidence", "佐证材料", only=claimed)
     for ident, row, claims, given in zip(t.ids, t.rows, claimed, evidence):
         if claims and given is None:
-            rd.issue(r, f"{BONUS.letter('evidence')}{row + 1}", f"第 {ident} 项加分申报没有佐证材料。",
+            rd.issue(BONUS.sheet, f"{BONUS.letter('evidence')}{row + 1}", f"第 {ident} 项加分申报没有佐证材料。",
                      "请写明佐证材料（文件名称、文号），否则不予受理。")
     top = max(caps.values(), default=0)
     rd.mark_table(t, "自评", [

@@ -2,7 +2,7 @@
 input cells, validation, print set-up, protection and the signed meta sheet; and what every kind's form opens
 with (instructions, subtitle, validations).
 
-One piece (~570 lines) on purpose: the lean sheet-data writer overrides XlsxWriter internals and must stay next to
+One piece (~670 lines) on purpose: the lean sheet-data writer overrides XlsxWriter internals and must stay next to
 the FormWriter that feeds it (cell tuples, row info, cached formats), so both change together.
 """
 from __future__ import annotations
@@ -23,6 +23,7 @@ from ..templating import render_lines
 from ..textfit import TextFit
 from .spec import DEF, FORMULA, GROUP, INPUT, SUBTOTAL, TOTAL, BodyRow, Field, Grid, canonical, FormSpec, Recipient
 from .meta import MAP_HEADER_ROW, MAP_LABEL, META_FIELDS, META_SHEET, Meta, encode_rows, protection_password
+from .printfit import PAPERS, SheetPrint, lay_out_across, lay_out_down, widths_of
 
 FONT = "宋体"
 TITLE_FONT = "黑体"
@@ -32,6 +33,7 @@ FORM_TEXT = TextFit(cjk=CJK_WIDTH, other=1, margin=1.5, spacing=1.35)  # the bod
 # The instructions column: narrow enough for portrait A4 even where the default font (Calibri) is replaced
 # by a wider one, as LibreOffice does without it; one column cannot be split across pages.
 INSTRUCTIONS_WIDTH = 72
+MAX_ROW_HEIGHT = 409  # points: Excel's tallest row
 BORDER = "#8C8C8C"
 
 PROTECT_OPTIONS = {
@@ -51,6 +53,10 @@ class _Sheet(Worksheet):
     - `<sheetData>` written in one go, producing byte for byte XlsxWriter's own XML: its per-cell writer
       (attribute lists, escaping of known-safe values, one file write per cell) was a third of a form's time.
     """
+
+    #: rows whose height is written without customHeight: Excel, WPS and LibreOffice show the height given, and fit
+    #: the row to its text again when the clerk types into it (LibreOffice marks such rows "optimal height")
+    auto_rows: set[int] | frozenset[int] = frozenset()  # FormWriter.sheet gives each form sheet its own set
 
     def _prepare_formula(self, formula, expand_future_functions=False):
         return formula[1:] if formula.startswith("=") else formula
@@ -193,7 +199,7 @@ class _Sheet(Worksheet):
             tag += f' ht="{height * 0.75:.16g}"'
         if hidden:
             tag += ' hidden="1"'
-        if custom:
+        if custom and row not in self.auto_rows:
             tag += ' customHeight="1"'
         if level:
             tag += f' outlineLevel="{level}"'
@@ -224,8 +230,10 @@ def _xml_escape(text: str) -> str:
 class FormWriter:
     """One form workbook being written. Close it to get the file (written atomically)."""
 
-    def __init__(self, path: Path, key: str, meta: Meta):
+    def __init__(self, path: Path, key: str, meta: Meta, paper: str = "A4"):
         self.path = Path(path)
+        self.paper = paper if paper in PAPERS else "A4"
+        self.prints: dict[str, SheetPrint] = {}  # each sheet's print plan, laid out on close
         self.key = key
         self.meta = meta
         self.definitions: list[list[str]] = []
@@ -244,8 +252,8 @@ class FormWriter:
         base = {"font_name": FONT, "font_size": 10, "valign": "vcenter", "border": 1, "border_color": BORDER}
         self.fmt = {
             "title": f({"font_name": TITLE_FONT, "font_size": 16, "bold": True, "align": "center", "valign": "vcenter"}),
-            "subtitle": f({"font_name": FONT, "font_size": 10, "align": "left", "valign": "vcenter"}),
-            "note": f({"font_name": FONT, "font_size": 9, "font_color": "#7F6000", "valign": "vcenter"}),
+            "subtitle": f({"font_name": FONT, "font_size": 10, "align": "left", "valign": "vcenter", "text_wrap": True}),
+            "note": f({"font_name": FONT, "font_size": 10, "font_color": "#7F6000", "valign": "vcenter", "text_wrap": True}),
             "header": f({**base, "bold": True, "align": "center", "text_wrap": True, "bg_color": "#D9E1F2"}),
             "def": f({**base, "text_wrap": True}),
             "def_num": f({**base, "align": "center"}),
@@ -262,8 +270,10 @@ class FormWriter:
             "group_last": f({**base, "bg_color": "#E2EFDA", "left": 0}),
             "subtotal": f({**base, "bold": True, "align": "center", "bg_color": "#F2F2F2"}),
             "label": f({**base, "bold": True, "bg_color": "#F2F2F2", "text_wrap": True}),
+            "label_top": f({**base, "bold": True, "bg_color": "#F2F2F2", "text_wrap": True, "valign": "top"}),
             "section": f({"font_name": TITLE_FONT, "font_size": 12, "bold": True, "valign": "vcenter"}),
             "text": f({"font_name": FONT, "font_size": 11, "text_wrap": True, "valign": "top"}),
+            "stamp": f({**base, "font_color": "#A6A6A6", "align": "right", "valign": "bottom"}),
         }
         self._num_fmts: dict[str, object] = {}
         self._lists = None
@@ -271,20 +281,25 @@ class FormWriter:
 
     # ---------------------------------------------------------------------------------------- sheets
 
-    def sheet(self, name: str, landscape: bool = True):
+    def sheet(self, name: str, landscape: bool = True, paper: str | None = None):
+        """A form sheet: on the form's paper (设置's 纸张) unless told (documents are A4 portrait), protected."""
         ws = self.wb.add_worksheet(name, worksheet_class=_Sheet)
-        ws.set_paper(9)  # A4
+        ws.auto_rows = set()
+        paper = paper or self.paper
+        ws.set_paper(PAPERS[paper][0])
         if landscape:
             ws.set_landscape()
+        else:
+            ws.set_portrait()
         ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
-        ws.fit_to_pages(1, 0)
+        self.prints[name] = SheetPrint(landscape=landscape, paper=paper)  # scale and page breaks: printfit, on close
         right = _escape(f"{self.meta.year}年度{self.meta.period}")
         ws.set_footer(f"&L{_escape(self.meta.recipient_name)}&C第 &P 页，共 &N 页&R{right}")
         ws.protect(protection_password(self.key), PROTECT_OPTIONS)
         return ws
 
     def instructions(self, title: str, lines: list[str]) -> None:
-        ws = self.sheet("填表说明", landscape=False)
+        ws = self.sheet("填表说明", landscape=False, paper="A4")
         ws.set_column(0, 0, INSTRUCTIONS_WIDTH)
         ws.write_string(0, 0, title, self.fmt["title"])
         ws.set_row(0, 30)
@@ -297,9 +312,13 @@ class FormWriter:
     def title_block(self, ws, width: int, title: str, subtitle: str, note: str | None = None) -> None:
         ws.merge_range(0, 0, 0, width - 1, title, self.fmt["title"])
         ws.set_row(0, 32)
+        self.prints[ws.name].title = title
         ws.merge_range(1, 0, 1, width - 1, subtitle, self.fmt["subtitle"])
+        titles = self.prints[ws.name].titles
+        titles[1] = (subtitle, 10)
         if note:
             ws.merge_range(2, 0, 2, width - 1, note, self.fmt["note"])
+            titles[2] = (note, 10)
 
     def grid(self, grid: Grid, rows: list[BodyRow], *, lists: dict[str, list[str]] | None = None,
              validations: dict[str, dict] | None = None, freeze_cols: int = 1, repeat: bool = True,
@@ -316,10 +335,16 @@ class FormWriter:
         for i, col in enumerate(grid.columns):
             ws.write_string(h, i, col.header + (" ★" if col.role == INPUT and col.required else ""), self.fmt["header"])
         ws.set_row(h, 30)
+        sp = self.prints[grid.sheet]
         if repeat:
             ws.repeat_rows(h)
+            sp.repeated_row = h
         if freeze:
             ws.freeze_panes(h + 1, freeze_cols)
+        sp.keep = freeze_cols if freeze else 0
+        sp.prefer = next((i for i, c in enumerate(grid.columns) if c.role != DEF), None)
+        sp.table_from = h + 1
+        together = sp.with_next = sp.with_next or set()
         letters = {c.key: xl_col_to_name(i) for i, c in enumerate(grid.columns)}
         sum_cols = [i for i, c in enumerate(grid.columns) if c.numeric and c.role in (DEF, INPUT)]
         last_subtotal = h  # a subtotal sums the data rows since the previous subtotal
@@ -346,6 +371,7 @@ class FormWriter:
                 ws.put_row(r, [(0, body.label, self.fmt["group_first"])] + [(c, None, mid) for c in range(1, width - 1)]
                            + [(width - 1, None, self.fmt["group_last"])])
                 self.definitions.append([canonical(body.label)])
+                together.add(r)  # a heading prints with the first row under it
                 continue
             if body.id.startswith(SUBTOTAL) or body.id == TOTAL:
                 span = (sum_cols[0] - 1) if sum_cols and sum_cols[0] > 0 else 0
@@ -398,6 +424,7 @@ class FormWriter:
             ws.put_row(r, cells)
             self.definitions.append(signed)
             ws.set_row(r, row_height([(body.values.get(c.key), c.width) for c in grid.columns], minimum=min_lines))
+            ws.auto_rows.add(r)  # grows when the clerk types a long text into it
         for key, spec in (validations or {}).items():
             c = grid.col(key)
             for run in runs:
@@ -421,6 +448,26 @@ class FormWriter:
                 validation = {**validation, "source": self.list_source(validation["source"])}
             ws.data_validation(f.row, f.col, f.row, f.col, validation)
 
+    def paragraphs(self, ws, f: Field, chars: int, *, labels: list[str] | None = None, lines: int | None = None) -> None:
+        """A text field of rows f.row..f.last_row (one row when it has none), one plain input cell each in column
+        f.col, never merged: each row tall enough for `chars` characters (or `lines` lines) of the column's width,
+        written so that spreadsheet applications fit it to what the clerk types. `labels` go in the column before."""
+        width = (ws.col_info[f.col].width - 5) / 7  # XlsxWriter keeps 7·w + 5 pixels
+        sample = "字" * chars
+        validation = {"validate": "length", "criteria": "<=", "value": chars, "ignore_blank": True,
+                      "input_title": f.label, "input_message": f"每格不超过 {chars} 字；内容多时请分段填写。",
+                      "error_title": f"{f.label}过长", "error_message": f"每格不超过 {chars} 字，请分成几段填写在下面的格中。",
+                      "error_type": "warning"}
+        last = f.last_row if f.last_row is not None else f.row
+        for n, r in enumerate(range(f.row, last + 1)):
+            ws.write_blank(r, f.col, None, self.fmt["input_block"])
+            if labels:
+                ws.write_string(r, f.col - 1, labels[n], self.fmt["label_top"])
+            height = row_height([(sample, width)]) if lines is None else row_height([], minimum=lines)
+            ws.set_row(r, min(height, MAX_ROW_HEIGHT))
+            ws.auto_rows.add(r)
+        ws.data_validation(f.row, f.col, last, f.col, validation)
+
     def list_source(self, values: list[str]):
         """A dropdown's values: inline when short, else a range on a hidden sheet (Excel's 255-char limit)."""
         if sum(len(v) + 1 for v in values) < 250 and not any("," in v for v in values):
@@ -439,6 +486,8 @@ class FormWriter:
     def label(self, ws, row: int, col: int, text: str, last_col: int | None = None, fmt: str = "label") -> None:
         if last_col is not None and last_col > col:
             ws.merge_range(row, col, row, last_col, text, self.fmt[fmt])
+            if fmt == "note" and col == 0:  # a note across the table: as wide as its first page, as tall as its text
+                self.prints[ws.name].titles[row] = (text, 10)
         else:
             ws.write_string(row, col, text, self.fmt[fmt])
 
@@ -469,8 +518,32 @@ class FormWriter:
         ws.protect(protection_password(self.key), {})
         ws.very_hidden()
 
+    def _fit_titles(self, ws, sp: SheetPrint) -> None:
+        """The title block's rows as tall as their wrapped text."""
+        width = sum(widths_of(ws))
+        for row, (text, size) in sp.titles.items():
+            ws.set_row(row, max(row_height([(text, width)], font_size=size, pad=6), 16))
+
+    def keep_together(self, ws, first: int, last: int) -> None:
+        """Rows first..last (0-based) print on one page."""
+        sp = self.prints[ws.name]
+        sp.with_next = (sp.with_next or set()) | set(range(first, last))
+
     def close(self) -> Path:
-        """Sign, write the meta sheet and save atomically (temp file in the same folder, then os.replace)."""
+        """Lay out each sheet's printing, sign, write the meta sheet and save atomically (temp file in the same
+        folder, then os.replace)."""
+        for name, sp in self.prints.items():
+            ws = self.wb.get_worksheet_by_name(name)
+            across = lay_out_across(ws, sp.paper, sp)
+            if across.breaks and sp.repeated_row is not None:
+                # pages side by side repeat the first columns of every printed row: the title block above the
+                # table would show there cut off, so it is left out of print and the page header names the table
+                sp.print_from = sp.repeated_row
+                ws.print_area(sp.print_from, 0, ws.dim_rowmax, ws.dim_colmax)
+                if sp.title:
+                    ws.set_header(f'&C&"{TITLE_FONT},Bold"{_escape(sp.title)}')
+            self._fit_titles(ws, sp)
+            lay_out_down(ws, sp.paper, sp, across)
         self._write_meta()
         return close_atomically(self.wb, self.path)
 
@@ -539,7 +612,7 @@ def open_form(spec: FormSpec, scheme: Scheme, period: Period, recipient: Recipie
     s = scheme.settings
     meta = Meta(kind=spec.kind, recipient=recipient.code, recipient_name=recipient.name, year=str(s.year),
                 period=period.name)
-    writer = FormWriter(path, s.key, meta)
+    writer = FormWriter(path, s.key, meta, s.paper)
     lines = render_lines(f"forms/{spec.kind}.txt.j2", s=s, scheme=scheme, period=period, recipient=recipient, spec=spec,
                          deadline=period.deadline or s.deadline)
     writer.instructions(f"{s.year}年度{period.name}{spec.label} · 填表说明", lines)
