@@ -23,6 +23,7 @@ from .mail import fetch, send
 from .mail.config import IMAP_KEYRING_SERVICE, IMAP_PASSWORD_ENV, KEYRING_SERVICE, PASSWORD_ENV
 from .mail.message import WHAT
 from .officebook import FileOfficeBook
+from .samples import SAMPLE_NAMES
 from .score import WRITTEN, score
 from .stats import import_stats
 from .whatif import whatif
@@ -221,7 +222,7 @@ def cmd_fetch(args) -> int:
 
 
 def cmd_demo(args) -> int:
-    run_demo(Path(args.dir))
+    run_demo(Path(args.dir), sample=args.sample)
     return 0
 
 
@@ -251,8 +252,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("init", help="创建样例考评台账", description="创建一份样例考评台账（含新生成的签名密钥）。")
     s.add_argument("path", metavar="台账文件", help="台账文件路径，如 考评台账.xlsx")
-    s.add_argument("--sample", choices=("city", "province"), default="city",
-                   help="city：市对部门（松原方案）；province：省对市（辽宁千分制）")
+    s.add_argument("--sample", choices=SAMPLE_NAMES, default="city",
+                   help="city：市对部门（松原方案，领导排名）；province：省对市（辽宁千分制）；"
+                        "county：市对县（区）政府（松原方案，领导定等）")
     s.add_argument("--force", action="store_true", help="覆盖已存在的文件")
     s.set_defaults(func=cmd_init)
 
@@ -336,8 +338,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--show", type=int, default=20, metavar="条数", help="在屏幕上列出的条数（默认 20）")
     s.set_defaults(func=cmd_fetch)
 
-    s = sub.add_parser("demo", help="用样例跑一遍完整流程", description="在指定文件夹中用 city 样例运行目前已有的全部流程。")
+    s = sub.add_parser("demo", help="用样例跑一遍完整流程", description="在指定文件夹中用样例（默认 city）运行目前已有的全部流程。")
     s.add_argument("dir", nargs="?", default="demo", metavar="文件夹", help="输出文件夹（默认 ./demo）")
+    s.add_argument("--sample", choices=SAMPLE_NAMES, default="city",
+                   help="city：市政府工作部门（领导排名）；county：县（区）政府（领导定等）；province：省对市（千分制）")
     s.set_defaults(func=cmd_demo)
 
     s = sub.add_parser("addin", help="Excel 加载项：生成或安装",

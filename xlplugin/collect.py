@@ -23,7 +23,7 @@ from .bonus import bonus_claims
 from .decisions import office_decisions, sync_decisions
 from .errors import UserError
 from .files import sha256_file
-from .forms import KINDS, SPECS, recipients_by_kind
+from .forms import KINDS, SPECS, form_spec, recipients_by_kind
 from .forms.inputs import Reading, diagnose
 from .forms.read import FormError, FormFile, column_changes, definitions, read_meta
 from .intake import MAX_FILE_BYTES, Rejected, inspect
@@ -149,7 +149,7 @@ def read_submission(path: Path, name: str, scheme: Scheme, period: Period, conte
         _reraise_exit(e)
         return reject("", "", UNREADABLE, unreadable)
     out.kind, out.recipient = meta.kind, meta.recipient
-    spec, module = SPECS[meta.kind], KINDS[meta.kind]
+    spec, module = form_spec(meta.kind, form), KINDS[meta.kind]
     known = context.recipients(meta.kind)
     if meta.year != str(scheme.settings.year) or meta.period != period.name:
         return reject("", "", f"这是 {meta.year} 年度“{meta.period}”的表格，本次收集的是 {scheme.settings.year} 年度“{period.name}”。",

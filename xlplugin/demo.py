@@ -1,4 +1,5 @@
-"""demo (front door): the whole year on the bundled city sample — a process period (半年) and 年终 — in a folder.
+"""demo (front door): the whole year on a bundled sample (default city; `county` has its leaders grade each county
+into 等次) — a process period (半年) and 年终 — in a folder.
 
 Creates the office workbook, then for each period generates the forms, plays the clerks who fill and return
 them (some late, some missing, some with the mistakes a collector must catch), collects, plays the office's own
@@ -22,6 +23,7 @@ from .generate import generate
 from .init import init
 from .mail import send
 from .officebook import FileOfficeBook
+from .samples import SAMPLE_TITLES
 from .scheme import load_scheme
 from .score import WRITTEN, score
 from .margins import close_calls
@@ -71,18 +73,21 @@ def demo_stats(book: FileOfficeBook, scheme, marks, say=print) -> list:
     return found
 
 
-def run_demo(folder: Path, say=print) -> dict:
+def run_demo(folder: Path, say=print, sample: str = "city") -> dict:
     folder = Path(folder).resolve()
     folder.mkdir(parents=True, exist_ok=True)
     office = folder / OFFICE_NAME
     started = time.perf_counter()
-    steps = 1 + 3 * len(load_scheme(FileOfficeBook(init(office, "city", overwrite=True))).periods) + 5
+    first = load_scheme(FileOfficeBook(init(office, sample, overwrite=True)))
+    steps = 1 + 3 * len(first.periods) + 5
     step = iter(range(1, steps + 1))
 
     def head(text: str) -> None:
         say(f"【{next(step)}/{steps}】{text}")
 
-    head("创建样例考评台账（city：松原市政府工作部门；半年 20%、年终 80%）")
+    periods = "、".join(f"{p.name} {p.weight:g}%" for p in first.periods)
+    grading = "；领导对每个单位定等次" if first.leader_grading else ""
+    head(f"创建样例考评台账（{sample}：{SAMPLE_TITLES[sample]}；{periods}{grading}）")
     for stale in [folder / ledger.DEFAULT_RECORD, *folder.glob(ledger.DEFAULT_RECORD + "-*")]:
         stale.unlink(missing_ok=True)  # a demo run starts a new year: the record of an earlier run goes
     book = FileOfficeBook(office)

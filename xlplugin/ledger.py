@@ -34,6 +34,7 @@ class Sheet:
     columns: tuple[str, ...]  # in order; () where the verb builds them from the scheme (periods, components)
     owner: str  # OFFICE, or the verb that rewrites the sheet
     optional: frozenset[str] = frozenset()  # columns an office may leave out of a scheme sheet
+    needed: bool = True  # a scheme sheet the workbook must have (else only where the scheme uses it)
 
     def __str__(self) -> str:
         return self.name
@@ -44,27 +45,33 @@ _SCHEME_OPTIONAL = {"跨期计算", "说明", "联系人", "电子邮箱", "承�
                     "方向"}
 
 
-def _scheme(name: str, *columns: str) -> Sheet:
-    return Sheet(name, columns, OFFICE, frozenset(c for c in columns if c in _SCHEME_OPTIONAL))
+def _scheme(name: str, *columns: str, needed: bool = True) -> Sheet:
+    return Sheet(name, columns, OFFICE, frozenset(c for c in columns if c in _SCHEME_OPTIONAL), needed)
 
 
+#: every scheme sheet ends with an optional 说明 column (never scored): where each number comes from — which
+#: sentence of which document, or the office's own choice — so whoever takes the scheme over knows what to change
 SETTINGS = _scheme("设置", "项目", "值", "说明")
-UNITS = _scheme("单位", "单位代码", "单位名称", "类别", "电子邮箱", "联系人", "在编人数")
-EVALUATORS = _scheme("考评部门", "部门代码", "部门名称", "电子邮箱", "联系人")
+UNITS = _scheme("单位", "单位代码", "单位名称", "类别", "电子邮箱", "联系人", "在编人数", "说明")
+EVALUATORS = _scheme("考评部门", "部门代码", "部门名称", "电子邮箱", "联系人", "说明")
 INDICATORS = _scheme("指标", "指标代码", "考评维度", "考评层面", "考评要点", "指标名称", "分值", "计量单位", "目标值",
-                     "评分说明", "考评部门", "适用范围", "类型", "承担方式", "佐证要求", "方向")
+                     "评分说明", "考评部门", "适用范围", "类型", "承担方式", "佐证要求", "方向", "说明")
 COMPONENTS = _scheme("考评方案", "组成部分", "权重(%)", "来源", "指标类型", "计分方式", "跨期计算", "说明")
-PERIODS = _scheme("考评期", "考评期", "阶段", "权重(%)", "截止日期")
-GRADES = _scheme("等次", "等次", "最低分", "优秀比例(%)")
-RATER_GRADES = _scheme("评议", "评议等次", "分值")
-RATER_GROUPS = _scheme("评议组", "评议组代码", "评议组名称", "电子邮箱", "联系人", "评议范围")
-LEADERS = _scheme("领导", "领导代码", "姓名", "职务", "类别", "权重(%)", "分管单位", "电子邮箱")
-RANK_POINTS = _scheme("排名分值", "名次", "分值")
+PERIODS = _scheme("考评期", "考评期", "阶段", "权重(%)", "截止日期", "说明")
+GRADES = _scheme("等次", "等次", "最低分", "优秀比例(%)", "说明")
+RATER_GRADES = _scheme("评议", "评议等次", "分值", "说明")
+RATER_GROUPS = _scheme("评议组", "评议组代码", "评议组名称", "电子邮箱", "联系人", "评议范围", "说明")
+LEADERS = _scheme("领导", "领导代码", "姓名", "职务", "类别", "权重(%)", "分管单位", "电子邮箱", "说明")
+RANK_POINTS = _scheme("排名分值", "名次", "分值", "说明")
+#: 定等分值: the points of each grade a leader may place a unit in (计分方式 领导定等; seed 002: 对县（区）政府评估，要分别
+#: 对号到三个等次，相应赋分). A sheet of its own rather than 评议's: the leaders' grades are not the raters' 满意/基本满意
+#: /不满意, and an office sets them apart; needed only by a scheme with a 领导定等 component
+LEADER_GRADES = _scheme("定等分值", "等次", "分值", "说明", needed=False)
 BONUS_KINDS = _scheme("加分", "加分类型", "单项上限", "说明")
 
 #: the scheme's sheets in the order `init` writes them; the first column of each is its key
 SCHEME_SHEETS: tuple[Sheet, ...] = (SETTINGS, UNITS, EVALUATORS, INDICATORS, COMPONENTS, PERIODS, GRADES, RATER_GRADES,
-                                    RATER_GROUPS, LEADERS, RANK_POINTS, BONUS_KINDS)
+                                    RATER_GROUPS, LEADERS, RANK_POINTS, LEADER_GRADES, BONUS_KINDS)
 
 # ------------------------------------------------------------------------------- the office's scoring inputs
 #: 绩效办评分: one row per unit and period, then one column per component the office scores directly

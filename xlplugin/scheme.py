@@ -5,14 +5,14 @@ or raises `SchemeError` listing every mistake in Chinese with sheet and row. Not
 an invalid scheme. No number of the domain is baked in here: weights, points, grades and quotas all come
 from the workbook.
 
-One piece (~600 lines) on purpose: the scheme's records and the checks that build them are read together —
+One piece (~700 lines) on purpose: the scheme's records and the checks that build them are read together —
 each record's fields and the Chinese message for each mistake in it sit side by side.
 """
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 import unicodedata
+from dataclasses import dataclass, field
 from functools import cached_property
 
 import pandas as pd
@@ -31,7 +31,11 @@ PAPERS = ("A4", "A3")  # 纸张: the paper the forms are laid out for (forms.pri
 REQUIRED_SETTINGS = ["考评机关", "年度", "当前考评期", "基本分", "签名密钥"]
 
 SOURCES = ("自评", "考评部门", "评议", "领导", "绩效办")
-METHODS = ("得分率", "评议平均", "领导排名", "直接评分")
+#: 领导排名: each leader ranks the units overseen, 排名分值 gives each place its points (seed 002, departments);
+#: 领导定等: each leader places each unit in a grade, 定等分值 gives each grade its points (seed 002: 对县（区）政府评估，
+#: 要分别对号到三个等次，相应赋分)
+LEADER_RANK, LEADER_GRADE = "领导排名", "领导定等"
+METHODS = ("得分率", "评议平均", LEADER_RANK, LEADER_GRADE, "直接评分")
 ACROSS_PERIODS = ("按考评期权重", "各期平均")  # 各期平均: tracking components, the mean of every period scored
 INDICATOR_KINDS = ("重点", "共性")
 #: 指标's 方向: how the unit form's 完成率 reads the actual value against the target (default: the first)
@@ -210,6 +214,12 @@ class Scheme:
     leaders: tuple[Leader, ...]
     rank_points: dict[int, float]
     bonus_kinds: tuple[BonusKind, ...]
+    leader_grades: dict[str, float] = field(default_factory=dict)  # 定等分值: grade → points, in the sheet's order
+
+    @cached_property
+    def leader_grading(self) -> bool:
+        """The leaders grade the units (领导定等) rather than rank them: their form asks for a 等次 per unit."""
+        return any(c.method == LEADER_GRADE for c in self.components)
 
     @cached_property
     def categories(self) -> list[str]:
@@ -304,6 +314,8 @@ class _Reader:
     def sheet(self, name: str) -> pd.DataFrame:
         spec = ledger.scheme_sheet(name)
         columns = list(spec.columns)
+        if name not in self.names and not spec.needed:  # a sheet only some schemes use: checked where used
+            return pd.DataFrame(columns=columns)
         if name not in self.names:
             self.problem(name, None, f"缺少工作表“{name}”，应包含列：{'、'.join(columns)}。")
             return pd.DataFrame(columns=columns)
@@ -396,15 +408,19 @@ def load_scheme(book: OfficeBook) -> Scheme:
     rater_groups = _rater_groups(r, unit_codes, categories)
     leaders = _leaders(r, unit_codes)
     rank_points = _rank_points(r)
+    leader_grades = _leader_grades(r)
     bonus = _bonus(r)
     if settings is not None:
         _check_unit_totals(r, settings.base, units, indicators)
-    _check_rank_table(r, leaders, units, rank_points)
+    methods = {c.method for c in components}
+    if LEADER_RANK in methods or LEADER_GRADE not in methods:
+        _check_rank_table(r, leaders, units, rank_points)
+    _check_leader_method(r, components, leader_grades)
     if r.problems:
         raise SchemeError(r.problems)
     return Scheme(settings, tuple(units), tuple(evaluators), tuple(indicators), tuple(components),
                   tuple(periods), tuple(grades), rater_grades, tuple(rater_groups), tuple(leaders),
-                  rank_points, tuple(bonus))
+                  rank_points, tuple(bonus), leader_grades)
 
 
 def _settings(r: _Reader) -> Settings | None:
@@ -545,6 +561,22 @@ def _check_rank_table(r: _Reader, leaders: list[Leader], units: list[Unit], rank
                                           f"{len(rank_points)} 个名次的分值。")
 
 
+def _check_leader_method(r: _Reader, components: list[Component], leader_grades: dict[str, float]) -> None:
+    """领导定等 needs the grades (定等分值) and the leaders' source; one leader form asks either for ranks or for
+    grades, so a scheme uses one of 领导排名 and 领导定等, not both."""
+    sheet = ledger.COMPONENTS.name
+    grading = [c for c in components if c.method == LEADER_GRADE]
+    for c in grading:
+        if c.source != "领导":
+            r.problem(sheet, c.row, f"计分方式“{LEADER_GRADE}”只用于来源为“领导”的组成部分，现为“{c.source}”。")
+    if grading and any(c.method == LEADER_RANK for c in components):
+        r.problem(sheet, grading[0].row, f"领导评价只能用一种计分方式：“{LEADER_RANK}”（领导排名次）或“{LEADER_GRADE}”"
+                                         "（领导定等次），请只保留一种。")
+    if grading and not leader_grades:
+        r.problem(ledger.LEADER_GRADES.name, None, f"考评方案中“{grading[0].name}”的计分方式为“{LEADER_GRADE}”，需要工作表"
+                                                   f"“{ledger.LEADER_GRADES.name}”列出领导可选的等次及其分值（列：等次、分值）。")
+
+
 def _weights_total(r: _Reader, sheet: str, rows: list[tuple[float | None, int]]) -> None:
     values = [w for w, _ in rows if w is not None]
     if rows and len(values) == len(rows) and abs(sum(values) - 100) > 1e-6:
@@ -681,6 +713,23 @@ def _rank_points(r: _Reader) -> dict[int, float]:
                 out[int(rank)] = points
     if out and sorted(out) != list(range(1, len(out) + 1)):
         r.problem(sheet, None, "名次应从 1 开始连续编号。")
+    return out
+
+
+def _leader_grades(r: _Reader) -> dict[str, float]:
+    """定等分值: the grades a leader may give a unit (领导定等), each with its points (0-100), in the sheet's order."""
+    out: dict[str, float] = {}
+    sheet = ledger.LEADER_GRADES.name
+    rows = []
+    for row, rec in r.rows(sheet):
+        name = rec.required("等次")
+        points = rec.number("分值", minimum=0)
+        if points is not None and points > 100:
+            rec.problem(f"等次“{name}”的分值 {points:g} 超过 100（领导评价按百分制折算）。")
+        rows.append((name, row))
+        if name:
+            out.setdefault(name, points or 0.0)
+    r.unique(sheet, "等次", rows)
     return out
 
 

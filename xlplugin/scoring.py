@@ -19,15 +19,15 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
-from .scheme import Period, Scheme
+from .scheme import LEADER_GRADE, LEADER_RANK, Period, Scheme
 from .values import round_series
 
 FALLBACK_SELF = "采用自评得分"  # what an indicator scores when its evaluating department gave no score
 FALLBACK_ZERO = "记零分"
 # the marks scoring reads (source, item); everything else in 汇总数据 (explanations, evidence, comments) is not scored
 ITEM_SELF, ITEM_EVALUATOR, ITEM_REASON, ITEM_FALSIFIED = "自评得分", "考评得分", "扣分原因", "弄虚作假"
-ITEM_RATER, ITEM_RANK = "评议等次", "名次"
-SCORED_ITEMS = (ITEM_SELF, ITEM_EVALUATOR, ITEM_REASON, ITEM_FALSIFIED, ITEM_RATER, ITEM_RANK)
+ITEM_RATER, ITEM_RANK, ITEM_LEADER_GRADE = "评议等次", "名次", "等次"
+SCORED_ITEMS = (ITEM_SELF, ITEM_EVALUATOR, ITEM_REASON, ITEM_FALSIFIED, ITEM_RATER, ITEM_RANK, ITEM_LEADER_GRADE)
 
 
 @dataclass
@@ -151,10 +151,14 @@ def component_scores(scheme: Scheme, inputs: Inputs, period: str, ind: pd.DataFr
         elif comp.method == "评议平均":
             sel = m[(m["source"] == "评议") & (m["item"] == ITEM_RATER)]
             values = sel.assign(p=sel["value"].map(scheme.rater_grades)).groupby("unit")["p"].mean()
-        elif comp.method == "领导排名":
-            sel = m[(m["source"] == "领导") & (m["item"] == ITEM_RANK)]
-            ranks = _numeric(sel)
-            pts = ranks.map(lambda r: rank_points.get(int(r), lowest) if pd.notna(r) else np.nan)
+        elif comp.method in (LEADER_RANK, LEADER_GRADE):
+            if comp.method == LEADER_RANK:  # a place 1..n, worth 排名分值's points
+                sel = m[(m["source"] == "领导") & (m["item"] == ITEM_RANK)]
+                pts = _numeric(sel).map(lambda r: rank_points.get(int(r), lowest) if pd.notna(r) else np.nan)
+            else:  # a grade, worth 定等分值's points (a grade not in the table scores nothing: collect refuses it)
+                sel = m[(m["source"] == "领导") & (m["item"] == ITEM_LEADER_GRADE)]
+                pts = sel["value"].astype(object).map(scheme.leader_grades).astype(float)
+            # each leader's points weighted by the leader's weight, over the leaders who marked the unit
             w = sel["rater"].map(leader_weight).fillna(0.0)
             frame = pd.DataFrame({"unit": sel["unit"], "wp": pts * w, "w": w.where(pts.notna(), 0.0)})
             g = frame.groupby("unit")[["wp", "w"]].sum()

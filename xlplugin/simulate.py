@@ -98,14 +98,20 @@ def fill(src: Path, dst: Path, scheme: Scheme, rng: random.Random, quality: floa
         for f in rater_form.SPEC.fields:
             _field(wb, f, signed if f.kind == "date" else person(rng))
     elif kind == "leader":
-        g = leader_form.RANKS
+        spec = leader_form.spec_for(wb.sheetnames)
+        g = spec.grids[0]
         ws = wb[g.sheet]
         rows = _cells(src, g)
-        ranks = list(range(1, len(rows) + 1))
-        rng.shuffle(ranks)
-        for (row, _), rank in zip(rows, ranks):
-            _set(ws, row, g, "rank", rank)
-        for f in leader_form.SPEC.fields:
+        if spec is leader_form.GRADING_SPEC:  # a grade per unit: mostly the top two, now and then the third
+            grades = list(scheme.leader_grades)
+            for row, _ in rows:
+                _set(ws, row, g, "grade", rng.choices(grades, weights=[4, 5, 1][: len(grades)] + [1] * (len(grades) - 3))[0])
+        else:
+            ranks = list(range(1, len(rows) + 1))
+            rng.shuffle(ranks)
+            for (row, _), rank in zip(rows, ranks):
+                _set(ws, row, g, "rank", rank)
+        for f in spec.fields:
             _field(wb, f, signed if f.kind == "date" else person(rng))
     dst.parent.mkdir(parents=True, exist_ok=True)
     wb.save(dst)
@@ -147,6 +153,8 @@ def simulate_returns(scheme: Scheme, forms: list[Path], folder: Path, rng: rando
     deadline = datetime.fromisoformat((scheme.period(period).deadline or scheme.settings.deadline)[:10])
     units = sorted(p for p in forms if p.parent.name == unit_form.SPEC.folder)
     others = sorted(p for p in forms if p.parent.name != unit_form.SPEC.folder)
+    if len(units) < FULL_PLAY:
+        return _simulate_few(scheme, units, others, folder, rng, deadline, resave_with_libreoffice)
     notes: list[str] = []
     missing = set(units[-3:])
     notes.append(f"{len(missing)} 个单位未交：" + "、".join(p.name.split("_")[2] for p in sorted(missing)))
@@ -231,6 +239,79 @@ def simulate_returns(scheme: Scheme, forms: list[Path], folder: Path, rng: rando
     return notes
 
 
+#: the unit forms the full play of mistakes needs (3 missing, 2 late, 12 each with its own mistake)
+FULL_PLAY = 17
+
+
+def _resave(target: Path, folder: Path) -> bool:
+    """Open `target` in LibreOffice and save it over itself (a third-party application's save), keeping its time."""
+    import os
+    import shutil
+
+    if not shutil.which("soffice"):
+        return False
+    from .soffice import convert
+
+    when = target.stat().st_mtime
+    convert(target, "xlsx", folder / ".libreoffice").replace(target)
+    (folder / ".libreoffice").rmdir()
+    os.utime(target, (when, when))
+    return True
+
+
+def _simulate_few(scheme: Scheme, units: list[Path], others: list[Path], folder: Path, rng: random.Random,
+                  deadline, resave: bool) -> list[str]:
+    """The clerks of a small scheme (a handful of counties): every unit returns its form, one late, one with a
+    full-width number, one with a score over the maximum corrected the next day; one evaluating department (the
+    one with the fewest rows) never returns its form, so its indicators stand on the units' own scores (未核实);
+    one leader picks a grade that is not in the list (or repeats a rank)."""
+    from datetime import datetime, timedelta
+
+    notes: list[str] = []
+    evaluators = [p for p in others if p.parent.name == evaluator_form.SPEC.folder]
+    missing = min(reversed(evaluators), key=lambda p: len(_cells(p, evaluator_form.SCORES))) if evaluators else None
+    if missing is not None:
+        notes.append(f"{missing.name.split('_')[2]}未交评分表（其评分的指标按各单位自评得分计，标为“未核实”）")
+    returned: dict[Path, Path] = {}
+    for src in units + others:
+        if src == missing:
+            continue
+        dst = fill(src, folder / src.name, scheme, rng)
+        _stamp(dst, deadline - timedelta(days=rng.randint(1, 10), hours=rng.randint(0, 8)))
+        returned[src] = dst
+    u = [returned[p] for p in units]
+    g = unit_form.INDICATORS
+    if u:
+        _stamp(u[0], deadline + timedelta(days=2))
+        notes.append(f"{u[0].name}：逾期 2 天发回")
+    if len(u) > 1:
+        _edit(u[1], g.sheet, _first_data_ref(u[1], g, "self_score"), "０．５")
+        notes.append(f"{u[1].name}：自评得分用全角数字“０．５”（可自动识别）")
+    if len(u) > 2:
+        _edit(u[2], g.sheet, _first_data_ref(u[2], g, "self_score"), 99)
+        again = folder / ("更正_" + u[2].name)
+        fill(units[2], again, scheme, rng)
+        _stamp(again, datetime.fromtimestamp(u[2].stat().st_mtime) + timedelta(days=1))
+        notes.append(f"{u[2].name}：自评得分填了 99（超过分值），次日发来更正版（以新文件为准）")
+    leaders = [returned[p] for p in others if p.parent.name == leader_form.SPEC.folder and p in returned]
+    if leaders:
+        lpath = leaders[-1]
+        spec = leader_form.spec_for(openpyxl.load_workbook(lpath).sheetnames)
+        grid = spec.grids[0]
+        if spec is leader_form.GRADING_SPEC:
+            _edit(lpath, grid.sheet, _first_data_ref(lpath, grid, "grade", 0), "优")
+            notes.append(f"{lpath.name}：等次填了“优”（不在下拉列表中）")
+        else:
+            first = openpyxl.load_workbook(lpath)[grid.sheet][_first_data_ref(lpath, grid, "rank", 0)].value
+            _edit(lpath, grid.sheet, _first_data_ref(lpath, grid, "rank", 1), first)
+            notes.append(f"{lpath.name}：两个单位排了同一名次")
+    (folder / "县政府_自评表.xls").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504))
+    notes.append("县政府_自评表.xls：旧版 .xls 格式")
+    if resave and len(u) > 3 and _resave(u[3], folder):
+        notes.append(f"{u[3].name}：用 LibreOffice 打开后另存（第三方软件保存）")
+    return notes
+
+
 def simulate_office(book, scheme: Scheme, rng: random.Random, periods: list[str] | None = None) -> list[str]:
     """Play the performance office between collect and score: enter its own component scores for `periods`
     (default: the current period), approve the bonus claims that carry evidence, record one veto. Returns what was
@@ -251,24 +332,38 @@ def simulate_office(book, scheme: Scheme, rng: random.Random, periods: list[str]
     unit = rng.choice(scheme.units)
     veto = pd.DataFrame([[unit.code, unit.name, "班子成员严重违纪被查处", "市绩效委〔2027〕1号"]], columns=list(ledger.VETO.columns))
     book.write_sheets({ledger.OFFICE_SCORES.name: office, ledger.BONUS.name: claims, ledger.VETO.name: veto})
-    return [f"录入绩效办直接评分：{'、'.join(direct)}（{int(held.sum())} 行）",
+    entered = f"录入绩效办直接评分：{'、'.join(direct)}（{int(held.sum())} 行）" if direct else "本方案没有绩效办直接评分的组成部分"
+    return [entered,
             f"审定加分申报 {len(claims)} 项，其中同意 {int(approved.sum())} 项",
             f"{unit.name}：一票否决（{veto.iloc[0]['事由']}），等次降一级"]
 
 
 def simulate_appeal(book, scheme: Scheme, ranking: pd.DataFrame, period: str) -> list[str]:
     """Play a unit that appeals and the office that upholds it: the unit closest below a grade boundary claims
-    its 基础工作 was under-scored; on review the office raises that component to 95. Returns what was done."""
+    its 基础工作 was under-scored; on review the office raises that component to 95. In a scheme without a component
+    the office scores (the county sample), the unit appeals its first key target, which the review restores to its
+    full points. Returns what was done."""
     components = [c for c in scheme.components if c.method == "直接评分"]
-    if not components or not len(ranking):
+    if not len(ranking) or not (components or scheme.indicators):
         return []
     bounds = sorted(g.lower for g in scheme.grades if g.lower > 0)
     gap = [(min((b - t for b in bounds if b > t), default=float("inf")), code, name)
            for code, name, t in zip(ranking["单位代码"], ranking["单位名称"], ranking["总分"])]
     _, code, name = min(gap)
-    target = components[0].name
     when = scheme.settings.year + 1
-    row = [code, name, period, target, "本单位基础工作台账齐全，评分未计入补报材料。", f"{when}-01-25", ledger.UPHELD, 95,
-           "经复核，补报材料属实，基础工作评估调整为 95 分。", "市绩效办复核组", f"{when}-02-03"]
+    if components:
+        target, score = components[0].name, 95
+        why = "本单位基础工作台账齐全，评分未计入补报材料。"
+        review = "经复核，补报材料属实，基础工作评估调整为 95 分。"
+    else:
+        own = scheme.indicators_for(scheme.unit_by_code[code])
+        lost = book.read_sheet(ledger.INDICATOR_SCORES.name)
+        lost = lost[(lost["单位代码"] == code) & (lost["考评期"] == period)]
+        worst = dict(zip(lost["指标代码"], pd.to_numeric(lost["失分"], errors="coerce").fillna(0)))
+        indicator = max(own, key=lambda i: worst.get(i.code, 0))  # the indicator that lost the most
+        target, score = indicator.code, indicator.max
+        why = f"“{indicator.name}”已按期完成，评估组评分未采用统计部门最新数据。"
+        review = f"经复核，统计部门最新数据属实，“{indicator.name}”调整为满分 {score:g} 分。"
+    row = [code, name, period, target, why, f"{when}-01-25", ledger.UPHELD, score, review, "市绩效办复核组", f"{when}-02-03"]
     book.write_sheets({ledger.APPEALS.name: pd.DataFrame([row], columns=list(ledger.APPEALS.columns))})
-    return [f"{name}（{code}）对“{target}”提出申诉，经复核调整为 95 分"]
+    return [f"{name}（{code}）对“{target}”提出申诉，经复核调整为 {score:g} 分"]

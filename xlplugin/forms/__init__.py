@@ -16,8 +16,15 @@ from .spec import KIND_NAMES, FormSpec, Recipient
 KINDS = {"unit": unit, "evaluator": evaluator, "rater": rater, "leader": leader}
 assert tuple(KINDS) == KIND_NAMES
 SPECS = {kind: module.SPEC for kind, module in KINDS.items()}
-__all__ = ["KINDS", "SPECS", "FormError", "FormFile", "FormSpec", "Recipient", "Verified", "open_verified",
-           "recipients_by_kind"]
+__all__ = ["KINDS", "SPECS", "FormError", "FormFile", "FormSpec", "Recipient", "Verified", "form_spec",
+           "open_verified", "recipients_by_kind"]
+
+
+def form_spec(kind: str, form: FormFile) -> FormSpec:
+    """The declaration a form was written with: its kind's, or, for a kind with two layouts (the leader's ranking
+    or grading table), the one whose sheets the form has."""
+    pick = getattr(KINDS[kind], "spec_for", None)
+    return pick(form.sheet_names) if pick else SPECS[kind]
 
 
 @dataclass
@@ -36,7 +43,7 @@ def open_verified(path: str | Path, key: str) -> Verified:
     except Exception as e:  # calamine reports every kind of unreadable file with its own exception
         raise FormError(f"无法读取文件（不是有效的 .xlsx 工作簿）：{e}") from None
     meta = read_meta(form)
-    spec = SPECS[meta.kind]
+    spec = form_spec(meta.kind, form)
     if not meta.verify(key, definitions(form, spec, meta)):
         raise FormError("签名校验未通过：表格的锁定内容（指标、分值等）或校验信息被改动过，"
                         "或复制了其他单位的表格。请使用下发的原始表格重新填写。", META_SHEET, "B9")

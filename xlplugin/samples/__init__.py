@@ -1,7 +1,10 @@
-"""The bundled sample office workbooks: `city` (松原, seed 002) and `province` (辽宁, seed 001).
+"""The bundled sample office workbooks: `city` (松原's departments, seed 002), `province` (辽宁, seed 001) and
+`county` (松原's counties and districts, seeds 002 and 003: leaders grade each county instead of ranking).
 
 Each sample is a folder of CSV files, one per sheet of the office workbook (`FILES` maps them), so the data
-reads and diffs as text. `sample_frames` turns one into the sheets' tables with a fresh signing key; the `init`
+reads and diffs as text. Every CSV has a 说明 column saying, row by row, which seed sentence a number comes from
+or that it is the sample's own choice (样例自定), so an office knows what to change. A sheet only some schemes use
+(定等分值) has a file only in the samples that use it. `sample_frames` turns one into the sheets' tables with a fresh signing key; the `init`
 verb writes them (and the office's empty input sheets) as a styled 考评台账.xlsx.
 """
 from __future__ import annotations
@@ -15,13 +18,16 @@ from ..errors import UserError
 from ..paths import SAMPLES
 from ..scheme import DIRECTIONS, INDICATOR_KINDS, METHODS, SOURCES, STAGES
 
-SAMPLE_NAMES = ("city", "province")
+SAMPLE_NAMES = ("city", "province", "county")
+#: what each sample is, for the demo and the command line
+SAMPLE_TITLES = {"city": "松原市政府工作部门", "province": "辽宁省对各市政府", "county": "松原市各县（区）政府"}
 FILES = {
     ledger.SETTINGS.name: "settings.csv", ledger.UNITS.name: "units.csv", ledger.EVALUATORS.name: "evaluators.csv",
     ledger.INDICATORS.name: "indicators.csv", ledger.COMPONENTS.name: "components.csv",
     ledger.PERIODS.name: "periods.csv", ledger.GRADES.name: "grades.csv", ledger.RATER_GRADES.name: "rater_grades.csv",
     ledger.RATER_GROUPS.name: "rater_groups.csv", ledger.LEADERS.name: "leaders.csv",
-    ledger.RANK_POINTS.name: "rank_points.csv", ledger.BONUS_KINDS.name: "bonus.csv",
+    ledger.RANK_POINTS.name: "rank_points.csv", ledger.LEADER_GRADES.name: "leader_grades.csv",
+    ledger.BONUS_KINDS.name: "bonus.csv",
 }
 NUMERIC = {"分值", "权重(%)", "最低分", "优秀比例(%)", "名次", "单项上限", "在编人数"}
 KEY = "签名密钥"  # 设置's row holding the signing key (init hides it)
@@ -41,6 +47,9 @@ def sample_frames(sample: str) -> dict[str, pd.DataFrame]:
         raise UserError(f"没有名为“{sample}”的样例（可选：{'、'.join(SAMPLE_NAMES)}）。")
     frames = {}
     for sheet, file in FILES.items():
+        spec = ledger.scheme_sheet(sheet)
+        if not spec.needed and not (SAMPLES / sample / file).exists():
+            continue
         frame = pd.read_csv(SAMPLES / sample / file, dtype=str, keep_default_na=False)
         frame = frame.map(lambda v: v.strip() or None)
         for col in frame.columns:
@@ -48,7 +57,7 @@ def sample_frames(sample: str) -> dict[str, pd.DataFrame]:
                 frame[col] = frame[col].map(lambda v: _number(v) if v is not None else None)
         if sheet == ledger.SETTINGS.name:
             frame["值"] = [(_number(v) if k in NUMERIC_SETTINGS and v else v) for k, v in zip(frame["项目"], frame["值"])]
-        frames[sheet] = frame[list(ledger.scheme_sheet(sheet).columns)]
+        frames[sheet] = frame[[c for c in spec.columns if c in frame.columns or c not in spec.optional]]
     settings = frames[ledger.SETTINGS.name]
     key_row = pd.DataFrame([[KEY, secrets.token_hex(32), "由 init 生成，用于给表格签名以发现篡改；只保存在本台账，切勿外传。"]],
                            columns=settings.columns)
