@@ -36,7 +36,7 @@ from xlplugin.cli import main
 from xlplugin.collect import LATE, MISSING, PENDING, RECEIVED, REJECTED, SUPERSEDED, CollectResult, collect
 from xlplugin.forms import KINDS, leader as leader_form, unit as unit_form
 from xlplugin.forms.spec import Recipient
-from xlplugin.forms.meta import META_SHEET
+from xlplugin.forms.meta import LAYOUT_VERSION, META_SHEET
 from xlplugin.forms.read import FormFile, read_meta
 from xlplugin.intake import OLE_MAGIC, _sheet_parts
 from xlplugin.officebook import FileOfficeBook
@@ -273,6 +273,7 @@ def _build_batch(filled: Filled, folder: Path) -> tuple[dict[str, str], dict[str
     # -- meta and signature
     crafted["meta deleted"] = unit("D015", "D015_无元数据.xlsx", lambda wb: wb.remove(wb[META_SHEET]))
     crafted["meta broken"] = unit("D016", "D016_元数据损坏.xlsx", lambda wb: wb[META_SHEET].__setitem__("A3", "随便写的"))
+    crafted["old layout"] = unit("D033", "D033_旧版式.xlsx", lambda wb: wb[META_SHEET].__setitem__("B3", LAYOUT_VERSION - 1))
     crafted["max altered"] = unit("D017", "D017_改分值.xlsx", lambda wb: wb[IND].__setitem__("E7", 10))
     donor = openpyxl.load_workbook(paths["D019"])[META_SHEET]
 
@@ -494,6 +495,14 @@ def test_missing_or_broken_meta_is_sent_back(batch):
     batch.assert_good_collected()
 
 
+def test_a_form_of_an_earlier_layout_is_told_to_use_the_new_one(batch):
+    """A form generated before the layout changed (its meta says an earlier 版式版本) is not read as a tampered one:
+    the clerk is told it is an old form and to fill in the one sent out again."""
+    (issue,) = batch.rejected("old layout")
+    assert (issue["工作表"], issue["单元格"]) == (META_SHEET, "B3")
+    assert "旧版式" in issue["问题"] and "重新下发的表格" in issue["问题"] and "列" not in issue["问题"]
+
+
 def test_an_altered_max_score_is_named_by_its_cell(batch):
     issues = batch.rejected("max altered")
     where = [(i["工作表"], i["单元格"]) for i in issues]
@@ -704,7 +713,8 @@ def test_late_and_missing_forms_in_the_status_sheet(batch):
     assert expected <= set(rows)  # one row per expected form (and one per file no form could be found for)
     # the forms the batch holds a file for, as identified by their meta (D018's file carries D019's meta but
     # not D019's rows, so it is filed under nobody; the files of D011, D012, D015 and D016 cannot be
-    # identified at all, nor can D032's: its damaged sheet XML is refused before any parser reads its meta)
+    # identified at all, nor can D033's (an earlier layout) or D032's: its damaged sheet XML is refused before any
+    # parser reads its meta)
     identified = set(GOOD) | {"L04", "D014"} | ({f"D0{n}" for n in range(17, 32)} - {"D018", "D019"})
     for (kind, code), r in rows.items():
         if (kind, code) in expected and code not in identified:

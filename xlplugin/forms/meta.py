@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 
 from ..ledger import FORM_META_SHEET as META_SHEET  # noqa: F401 (the forms and their readers take it from here)
 
-LAYOUT_VERSION = 1
+# the forms' layout: raised whenever a form's cells move (2: 序号 and paragraphs in the unit form, the evaluator's
+# form grouped by indicator), so a form generated before is told apart from a tampered one
+LAYOUT_VERSION = 2
 
 # (attribute, label written in column A of the meta sheet)
 META_FIELDS = (

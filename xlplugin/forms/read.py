@@ -12,7 +12,7 @@ from pathlib import Path
 from python_calamine import CalamineWorkbook
 
 from .spec import KIND_NAMES, FormSpec, DEF, GROUP, SUBTOTAL, TOTAL, Grid, canonical, cell_ref
-from .meta import MAP_HEADER_ROW, MAP_LABEL, META_FIELDS, META_SHEET, Meta, decode_rows
+from .meta import LAYOUT_VERSION, MAP_HEADER_ROW, MAP_LABEL, META_FIELDS, META_SHEET, Meta, decode_rows
 
 
 class FormError(Exception):
@@ -68,6 +68,10 @@ def read_meta(form: FormFile) -> Meta:
         version = int(float(values.pop("version")))
     except ValueError:
         raise FormError("表格的版式版本无法识别。", META_SHEET, "B3") from None
+    if version != LAYOUT_VERSION:
+        which = "旧版式" if version < LAYOUT_VERSION else "更新版本的程序生成"
+        raise FormError(f"这份表格是{which}的表格（版式版本 {version}，现行为 {LAYOUT_VERSION}），无法按现行表格读取。"
+                        "请使用绩效办重新下发的表格填报（可把已填内容复制过去）。", META_SHEET, "B3")
     meta = Meta(version=version, **values)
     label = rows[MAP_HEADER_ROW][0] if len(rows) > MAP_HEADER_ROW and rows[MAP_HEADER_ROW] else None
     chunks = [row[0] for row in rows[MAP_HEADER_ROW + 1:] if row and isinstance(row[0], str)]
