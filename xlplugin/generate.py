@@ -13,6 +13,7 @@ from .officebook import OfficeBook
 from .parallel import process_map
 from .record import Record, record_path
 from .scheme import Period, Scheme, load_scheme
+from .standings import Standings, standings
 from .stats import bureau_figures, read_stats
 
 
@@ -49,15 +50,18 @@ def plan(scheme: Scheme, period: Period, folder: Path, kinds: list[str] | None =
 _worker_state: tuple | None = None
 
 
-def _init_worker(scheme: Scheme, period: Period, reports: SelfReports | None = None) -> None:
+def _init_worker(scheme: Scheme, period: Period, reports: SelfReports | None = None,
+                 standings: Standings | None = None) -> None:
     global _worker_state
-    _worker_state = (scheme, period, reports)
+    _worker_state = (scheme, period, reports, standings)
 
 
 def _write_job(job: Job) -> Path:
-    scheme, period, reports = _worker_state
+    scheme, period, reports, standings = _worker_state
     if job.kind == "evaluator":  # evaluators see what each unit reported, once it has been collected
         return KINDS[job.kind].write(scheme, period, job.recipient, job.path, reports)
+    if job.kind == "leader":  # leaders see each unit's scores so far, once something has been collected
+        return KINDS[job.kind].write(scheme, period, job.recipient, job.path, standings)
     return KINDS[job.kind].write(scheme, period, job.recipient, job.path)
 
 
@@ -79,9 +83,11 @@ def self_reports(book: OfficeBook, scheme: Scheme, period: Period) -> SelfReport
 
 
 def write_forms(scheme: Scheme, period: Period, jobs: list[Job], progress: Progress | None = None,
-                workers: int | None = None, reports: SelfReports | None = None) -> list[Path]:
+                workers: int | None = None, reports: SelfReports | None = None,
+                standings: Standings | None = None) -> list[Path]:
     """Write every job's form; in parallel processes when there are many (XlsxWriter is CPU-bound)."""
-    return process_map(_write_job, jobs, _init_worker, (scheme, period, reports), workers=workers, progress=progress)
+    return process_map(_write_job, jobs, _init_worker, (scheme, period, reports, standings), workers=workers,
+                       progress=progress)
 
 
 def generate(book: OfficeBook, period: str | None = None, kinds: list[str] | None = None,
@@ -94,5 +100,6 @@ def generate(book: OfficeBook, period: str | None = None, kinds: list[str] | Non
     jobs = plan(scheme, p, folder, kinds)
     announce(progress, f"生成 {len(jobs)} 份表格")
     reports = self_reports(book, scheme, p) if any(j.kind == "evaluator" for j in jobs) else None
-    paths = write_forms(scheme, p, jobs, progress, workers, reports)
+    so_far = standings(book, scheme, p) if any(j.kind == "leader" for j in jobs) else None
+    paths = write_forms(scheme, p, jobs, progress, workers, reports, so_far)
     return GenerateResult(folder, paths, Counter(j.kind for j in jobs))

@@ -546,9 +546,14 @@ def open_form(spec: FormSpec, scheme: Scheme, period: Period, recipient: Recipie
     return writer
 
 
+#: who fills a form in, as its subtitle names them: a leader is a person, a rater group a group
+WHO = {"leader": "评价人", "rater": "评议组"}
+
+
 def subtitle(scheme: Scheme, period: Period, recipient: Recipient, extra: str = "") -> str:
     s = scheme.settings
-    parts = [f"考评机关：{s.office}", f"考评期：{s.year}年度 {period.name}", f"填报单位：{recipient.name}（{recipient.code}）"]
+    who = WHO.get(recipient.kind, "填报单位")
+    parts = [f"考评机关：{s.office}", f"考评期：{s.year}年度 {period.name}", f"{who}：{recipient.name}（{recipient.code}）"]
     if extra:
         parts.append(extra)
     deadline = period.deadline or s.deadline
