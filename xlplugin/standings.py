@@ -17,11 +17,11 @@ from datetime import datetime
 
 import pandas as pd
 
+from . import ledger, scoring
 from .inputs import read_appeals, read_inputs
 from .officebook import OfficeBook
 from .record import Record, record_path
 from .scheme import ALL, Period, Scheme, SchemeError
-from . import scoring
 from .values import round_half_up
 
 LEADER = "领导"  # the source of the leaders' own components: left out of what they are shown
@@ -152,4 +152,5 @@ def _gap_text(source: str, missing: int, expected: int) -> str:
         return f"考评部门评分 {missing} 项"
     if source == "评议":
         return "评议表" if every else f"评议 {missing} 组"
-    return "绩效办评分" if every else f"绩效办评分 {missing} 项"
+    office = ledger.OFFICE_SCORES.name  # the sheet the office enters them in
+    return office if every else f"{office} {missing} 项"
