@@ -7,8 +7,9 @@ import random
 import openpyxl
 import pytest
 
-from helpers import edited, played_cycle
-from xlplugin import ledger
+from conftest import requires_soffice
+from helpers import edit, edited, played_cycle
+from xlplugin import ledger, soffice
 from xlplugin.collect import collect, read_submission
 from xlplugin.forms import evaluator as evaluator_form, leader as leader_form, rater as rater_form, unit as unit_form
 from xlplugin.forms.read import FormFile, read_grid, read_meta
@@ -120,6 +121,10 @@ def test_the_leader_form_shows_the_scores_so_far_and_still_collects(city, tmp_pa
     assert got.verdict == "已收到", [i.problem for i in got.issues]
     assert set(got.marks.item) <= {"名次", "评语"} and sorted(
         m.unit for m in got.marks if m.item == "名次") == sorted(rows)
+    if soffice.executable():  # the scores so far are signed as numbers: LibreOffice's re-save keeps them
+        saved = soffice.convert(filled, "xlsx", tmp_path / "saved")
+        got = read_submission(saved, saved.name, scheme, scheme.period())
+        assert got.verdict == "已收到", [i.problem for i in got.issues]
     # and a score so far changed by hand breaks the signature
     forged = edited(filled, tmp_path / "forged" / path.name, lambda wb: wb[leader_form.SHEET].cell(
         first, leader_form.RANKS.col("so_far") + 1, 99))
@@ -133,3 +138,71 @@ def test_a_province_leader_form_shows_only_the_sources_its_scheme_has(province):
     hidden_numbers = {n for d in ws.column_dimensions.values() if d.hidden for n in range(d.min, d.max + 1)}
     hidden = {c.key for i, c in enumerate(leader_form.RANKS.columns) if i + 1 in hidden_numbers}
     assert hidden == {"raters", "office", "self"}  # 指标考评 100%: evaluating departments only
+
+
+# ------------------------------------------------------------------------------ a department's common targets
+# K01 (市监察局) scores one common target for all 38 units: its rule is said once, in the indicator's heading row,
+# and each unit is one row under it (the indicator's own columns hidden, the row keys still unit × indicator).
+
+
+def test_a_form_grouped_by_indicator_says_each_rule_once_and_reads_back(city, tmp_path):
+    scheme = city.scheme
+    path = next(p for p in city.forms("考评部门") if "_K01_" in p.name)
+    evaluator = next(e for e in scheme.evaluators if e.code == "K01")
+    pairs = scheme.assignments_of(evaluator)
+    indicators = list(dict.fromkeys(ind for _, ind in pairs))
+    ws = openpyxl.load_workbook(path)[evaluator_form.SHEET]
+    texts = [str(c.value) for row in ws.iter_rows() for c in row if c.value is not None]
+    grid = evaluator_form.SCORES
+    for ind in indicators:
+        assert sum(ind.rule in t for t in texts) == 1, ind.code  # once, not once per unit
+        (heading,) = [t for t in texts if t.startswith(ind.code + "　")]
+        assert ind.name in heading and f"{ind.max:g} 分" in heading and f"评分说明：{ind.rule}" in heading
+    headings = [r for r in ws.merged_cells.ranges if r.min_col == 1 and r.max_col == len(grid.columns)
+                and r.min_row > grid.header_row + 1]  # below the title block
+    assert len(headings) == len(indicators)  # each heading merged across the table
+    hidden = {n for d in ws.column_dimensions.values() if d.hidden for n in range(d.min, d.max + 1)}
+    assert {grid.col(k) + 1 for k in ("code", "name", "target", "rule")} <= hidden
+    for f in evaluator_form.SPEC.fields:  # the signature fields stand over columns this layout shows
+        assert f.col + 1 not in hidden and f.col not in hidden
+
+    v = open_verified(path, scheme.settings.key)
+    rows = read_grid(v.form, grid, v.meta)
+    assert sorted((c["unit"], c["code"]) for _, _, c in rows) == sorted((u.code, i.code) for u, i in pairs)
+    assert all(c["rule"] is None and c["name"] is None for _, _, c in rows)
+    filled = fill(path, tmp_path / "returned" / path.name, scheme, random.Random(2))
+    got = read_submission(filled, filled.name, scheme, scheme.period())
+    assert got.verdict == "已收到", [i.problem for i in got.issues]
+    scored = {(m.unit, m.indicator) for m in got.marks if m.item == "考评得分"}
+    assert scored == {(u.code, i.code) for u, i in pairs}
+    # a rule changed in its heading breaks the signature like any locked definition
+    first = next(r for s, r, i in v.meta.rows if i.startswith("#"))
+    forged = edited(filled, tmp_path / "forged" / path.name,
+                    lambda wb: wb[evaluator_form.SHEET].cell(first + 1, 1, "GX01　遵纪守法（2 分）\n评分说明：不扣分。"))
+    got = read_submission(forged, forged.name, scheme, scheme.period())
+    assert got.verdict == "退回" and any("签名" in i.problem for i in got.issues)
+
+
+def test_a_missing_reason_names_the_indicator_from_its_heading(city, tmp_path):
+    scheme = city.scheme
+    path = next(p for p in city.forms("考评部门") if "_K01_" in p.name)
+    v = open_verified(path, scheme.settings.key)
+    grid = evaluator_form.SCORES
+    row, _, c = read_grid(v.form, grid, v.meta)[0]
+    filled = fill(path, tmp_path / "returned" / path.name, scheme, random.Random(2))
+    edit(filled, lambda wb: [wb[evaluator_form.SHEET].cell(row + 1, grid.col(k) + 1, value)
+                             for k, value in (("score", c["max"] - 1), ("reason", None), ("falsified", "否"))])
+    got = read_submission(filled, filled.name, scheme, scheme.period())
+    name = next(i.name for i in scheme.indicators if i.code == c["code"])
+    assert any(f"“{name}”扣了 1 分，但没有写扣分原因" in i.problem for i in got.issues)
+
+
+@requires_soffice
+@pytest.mark.slow  # LibreOffice
+def test_a_form_grouped_by_indicator_survives_libreoffice(city, tmp_path):
+    scheme = city.scheme
+    path = next(p for p in city.forms("考评部门") if "_K01_" in p.name)
+    filled = fill(path, tmp_path / "filled" / path.name, scheme, random.Random(4))
+    saved = soffice.convert(filled, "xlsx", tmp_path / "saved")
+    got = read_submission(saved, saved.name, scheme, scheme.period())
+    assert got.verdict == "已收到", [i.problem for i in got.issues]

@@ -80,8 +80,9 @@ def write(scheme: Scheme, period: Period, recipient: Recipient, path: Path, stan
             + facts_note(standings))
     wrapped = w.wb.add_format({**_NOTE, "text_wrap": True})
     ws.merge_range(3, 0, 3, width - 1, note, wrapped)
-    ws.set_row(3, row_height([(note, sum(c.width for c in RANKS.columns if not _hidden(scheme, c)))], font_size=9))
-    ws = w.grid(RANKS, rows, freeze_cols=2, min_lines=1, validations={"rank": {
+    hidden = hidden_facts(scheme)
+    ws.set_row(3, row_height([(note, sum(c.width for c in RANKS.columns if c.key not in hidden))], font_size=9))
+    ws = w.grid(RANKS, rows, freeze_cols=2, min_lines=1, hidden=hidden, validations={"rank": {
         "validate": "integer", "criteria": "between", "minimum": 1, "maximum": n,
         "input_title": "名次", "input_message": f"填写 1 至 {n} 的整数，1 为最好，不得重复。",
         "error_title": "名次无效", "error_message": f"名次须为 1 至 {n} 之间的整数。", "error_type": "stop",
@@ -93,19 +94,15 @@ def write(scheme: Scheme, period: Period, recipient: Recipient, path: Path, stan
 _NOTE = {"font_name": "宋体", "font_size": 9, "font_color": "#7F6000", "valign": "vcenter"}  # write's "note", wrapped
 
 
-def _hidden(scheme: Scheme, column: Column) -> bool:
-    """A source column of a source the scheme's other components do not have."""
-    sources = {c.source for c in scheme.components}
-    return any(column.key == key and source not in sources for source, key in FACT_KEYS.items())
+def hidden_facts(scheme: Scheme) -> frozenset[str]:
+    """The columns of the sources the scheme's other components do not have (not shown on its forms)."""
+    most = maxima(scheme)
+    return frozenset(key for source, key in FACT_KEYS.items() if source not in most)
 
 
 def _show_facts(w, ws, scheme: Scheme) -> None:
-    """The sources the scheme lacks hidden, and each source's and the total's most points under its header (the
-    header's first line is what reading checks)."""
+    """Each source's and the total's most points under its header (the header's first line is what reading checks)."""
     most = maxima(scheme)
-    for i, column in enumerate(RANKS.columns):
-        if _hidden(scheme, column):
-            ws.set_column(i, i, column.width, None, {"hidden": True})
     h = RANKS.header_row
     for source, key in FACT_KEYS.items():
         if source in most:
