@@ -3,7 +3,10 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
+
+import pandas as pd
 
 from . import ledger
 from .forms import KINDS, SPECS, Recipient
@@ -11,7 +14,7 @@ from .forms.evaluator import SelfReports
 from .ledger import Progress, announce
 from .officebook import OfficeBook
 from .parallel import process_map
-from .record import Record, record_path
+from .record import RECEIVED, Record, record_path
 from .scheme import Period, Scheme, load_scheme
 from .standings import Standings, standings
 from .stats import bureau_figures, read_stats
@@ -34,6 +37,10 @@ class GenerateResult:
         labels = {k: SPECS[k].folder for k in KINDS}
         parts = [f"{labels[k]} {self.counts[k]} 份" for k in KINDS if self.counts[k]]
         return f"已生成 {len(self.paths)} 份表格（{'，'.join(parts)}），位于：{self.folder}"
+
+
+#: the states of a form in 提交情况 that mean its recipient has returned it (xlplugin.collect)
+RETURNED = (RECEIVED, "逾期")
 
 
 def plan(scheme: Scheme, period: Period, folder: Path, kinds: list[str] | None = None) -> list[Job]:
@@ -80,6 +87,22 @@ def self_reports(book: OfficeBook, scheme: Scheme, period: Period) -> SelfReport
     for unit, indicator, item, value in marks[["unit", "indicator", "item", "value"]].itertuples(index=False):
         out.setdefault((unit, indicator), {})[items[item]] = value
     return out
+
+
+def prefill_due(book: OfficeBook, scheme: Scheme, period: Period, status: pd.DataFrame | None,
+                arrived: datetime | None) -> bool:
+    """Whether the evaluating departments' forms should be generated again to show the units' reports: units' forms
+    were collected (the latest first recorded at `arrived`, Record.first_recorded), and some department that has
+    not returned its form yet has none generated since."""
+    if arrived is None or status is None or not len(status):
+        return False
+    label = SPECS["evaluator"].folder
+    waiting = set(status[(status["表格类型"] == label) & ~status["状态"].isin(RETURNED)]["接收方代码"].dropna())
+    if not waiting:
+        return False
+    jobs = [j for j in plan(scheme, period, ledger.forms_folder(book, scheme, period), ["evaluator"])
+            if j.recipient.code in waiting]
+    return any(not j.path.exists() or datetime.fromtimestamp(j.path.stat().st_mtime) < arrived for j in jobs)
 
 
 def write_forms(scheme: Scheme, period: Period, jobs: list[Job], progress: Progress | None = None,
