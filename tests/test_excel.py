@@ -401,7 +401,9 @@ def test_prefill_writes_the_departments_and_leaders_forms_as_the_cli_does(cycle)
     assert [f for f in wb.funcs if f != "alert"] == []  # reads only
     cli = cycle["prefill_cli"]
     assert set(cli.counts) == {"evaluator", "leader"}
-    assert_same_files(cli.paths, c.cli, c.xl)
+    for path in cli.paths:  # the same forms, written again in both folders (the units' forms stay as they were)
+        rel = path.relative_to(c.cli)
+        assert form_values(c.xl / rel) == form_values(path), rel
     assert wb.alerts[-1][0].startswith(cli.summary().replace(str(c.cli), str(c.xl)))
 
 
