@@ -109,7 +109,8 @@ def test_the_leader_form_shows_the_scores_so_far_and_still_collects(city, tmp_pa
     ws = openpyxl.load_workbook(path)[leader_form.SHEET]
     assert "截至" in ws["A4"].value and "不含领导评价" in ws["A4"].value and "满分 70" in ws["A4"].value
     header = [ws.cell(leader_form.RANKS.header_row + 1, i + 1).value for i in range(len(leader_form.RANKS.columns))]
-    assert header[leader_form.RANKS.col("dept")] == "考评部门\n（满分 45）"
+    assert header[leader_form.RANKS.col("dept")] == "考评部门\n满分 45"
+    assert header[leader_form.RANKS.col("so_far")] == "合计\n不含领导评价\n满分 70"
     first = leader_form.RANKS.header_row + 2
     for key in ("dept", "so_far", "status"):
         assert ws.cell(first, leader_form.RANKS.col(key) + 1).protection.locked

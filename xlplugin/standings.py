@@ -135,21 +135,23 @@ def _standings(scheme: Scheme, inputs: scoring.Inputs, results: scoring.Results,
                 gap[0] += 0 if bool(has_data.get((unit.code, c.name), False)) else 1
                 gap[1] += 1
         total = round_half_up(sum(per_source.values()), decimals)
-        # a source with nothing in yet shows blank, not 0.00 (which would read as scored zero); the total counts it 0
+        # a source with nothing in yet shows blank, not 0.00 (which would read as scored zero); one whose points stand
+        # in for what is missing (an evaluating department's score by the unit's own, 设置's 缺少考评得分时) shows them
         shown = {s: round_half_up(v, decimals) for s, v in per_source.items()
-                 if gaps[s][0] < gaps[s][1] or not gaps[s][1]}
-        missing = "、".join(_gap_text(s, n, of) for s, (n, of) in gaps.items() if n)
+                 if gaps[s][0] < gaps[s][1] or not gaps[s][1] or v}
+        fallback = scheme.settings.missing_score
+        missing = "、".join(_gap_text(s, n, of, fallback) for s, (n, of) in gaps.items() if n)
         out[unit.code] = Standing(shown, total, missing)
     return out
 
 
-def _gap_text(source: str, missing: int, expected: int) -> str:
+def _gap_text(source: str, missing: int, expected: int, fallback: str) -> str:
     """What is still missing of one source, in a few words (the leader form's 数据情况: 未收齐：自评表、评议 1 组)."""
     every = missing == expected
     if source == "自评":
         return "自评表" if every else f"自评 {missing} 项"
-    if source == "考评部门":
-        return f"考评部门评分 {missing} 项"
+    if source == "考评部门":  # scored meanwhile as 设置's 缺少考评得分时 says
+        return f"考评部门评分 {missing} 项（暂{'按自评计' if fallback == scoring.FALLBACK_SELF else '记零分'}）"
     if source == "评议":
         return "评议表" if every else f"评议 {missing} 组"
     office = ledger.OFFICE_SCORES.name  # the sheet the office enters them in

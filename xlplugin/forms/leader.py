@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..scheme import Period, Scheme
-from ..standings import SOURCES, Standings, maxima
+from ..standings import LEADER, SOURCES, Standings, maxima
 from .inputs import Reading
 from .spec import INPUT, BodyRow, Column, Field, FormSpec, Grid, Recipient
 from .write import open_table_form, row_height
@@ -16,18 +16,18 @@ SHEET = "评价表"
 #: was collected. A source the scheme does not have is a hidden column, so every form has the same columns.
 FACT_KEYS = dict(zip(SOURCES, ("dept", "raters", "office", "self")))
 FACTS = (
-    Column("dept", "考评部门", 8, numeric=True, number_format="0.00"),
+    Column("dept", "考评部门", 9, numeric=True, number_format="0.00"),
     Column("raters", "评议", 8, numeric=True, number_format="0.00"),
     Column("office", "绩效办", 8, numeric=True, number_format="0.00"),
     Column("self", "自评", 7, numeric=True, number_format="0.00"),
-    Column("so_far", "合计", 9, numeric=True, number_format="0.00"),
+    Column("so_far", "合计", 10, numeric=True, number_format="0.00"),
     Column("status", "数据情况", 14, wrap=True),
 )
 #: the unit columns (spec.UNIT_COLUMNS, narrower here: the form stays within A4's width at full size)
 UNITS = (
     Column("unit", "单位代码", 6),
     Column("unit_name", "单位名称", 13, wrap=True),
-    Column("category", "类别", 17, wrap=True),
+    Column("category", "类别", 16, wrap=True),
 )
 RANKS = Grid(SHEET, header_row=4, row_key=("unit",), columns=(
     *UNITS,
@@ -101,15 +101,19 @@ def hidden_facts(scheme: Scheme) -> frozenset[str]:
 
 
 def _show_facts(w, ws, scheme: Scheme) -> None:
-    """Each source's and the total's most points under its header (the header's first line is what reading checks)."""
+    """Each source's and the total's most points under its header (the header's first line is what reading checks;
+    the columns are wide enough for “满分 1000” on a line of its own)."""
     most = maxima(scheme)
     h = RANKS.header_row
+    texts = []
     for source, key in FACT_KEYS.items():
         if source in most:
-            ws.write_string(h, RANKS.col(key), f"{RANKS.columns[RANKS.col(key)].header}\n（满分 {most[source]:g}）",
-                            w.fmt["header"])
-    ws.write_string(h, RANKS.col("so_far"), f"合计\n不含领导评价\n（满分 {sum(most.values()):g}）", w.fmt["header"])
-    ws.set_row(h, 44)
+            texts.append(f"{RANKS.columns[RANKS.col(key)].header}\n满分 {most[source]:g}")
+            ws.write_string(h, RANKS.col(key), texts[-1], w.fmt["header"])
+    leaders = any(c.source == LEADER for c in scheme.components)
+    texts.append("\n".join(["合计", *(["不含领导评价"] if leaders else []), f"满分 {sum(most.values()):g}"]))
+    ws.write_string(h, RANKS.col("so_far"), texts[-1], w.fmt["header"])
+    ws.set_row(h, max(30, 13.5 * max(t.count("\n") + 1 for t in texts) + 6))
 
 
 def expected(scheme: Scheme, code: str) -> dict[str, list[BodyRow]]:

@@ -2,7 +2,7 @@
 input cells, validation, print set-up, protection and the signed meta sheet; and what every kind's form opens
 with (instructions, subtitle, validations).
 
-One piece (~570 lines) on purpose: the lean sheet-data writer overrides XlsxWriter internals and must stay next to
+One piece (~620 lines) on purpose: the lean sheet-data writer overrides XlsxWriter internals and must stay next to
 the FormWriter that feeds it (cell tuples, row info, cached formats), so both change together.
 """
 from __future__ import annotations
