@@ -47,6 +47,8 @@ class Standings:
     asof: datetime
     maxima: dict[str, float]  # source → the most points its components give (on the scheme's base)
     units: dict[str, Standing] = field(default_factory=dict)
+    #: what an indicator an evaluating department has not scored counts meanwhile (设置's 缺少考评得分时)
+    fallback: str = scoring.FALLBACK_SELF
 
     @property
     def total_max(self) -> float:
@@ -74,7 +76,8 @@ def maxima(scheme: Scheme) -> dict[str, float]:
 
 def standings(book: OfficeBook, scheme: Scheme, period: Period) -> Standings:
     """Every unit's scores so far in `period`, from the year's record and the office's inputs (read only)."""
-    out = Standings(period.name, datetime.now().replace(microsecond=0), maxima(scheme))
+    out = Standings(period.name, datetime.now().replace(microsecond=0), maxima(scheme),
+                    fallback=scheme.settings.missing_score)
     if not record_path(book, scheme).exists():
         return out
     with Record.for_book(book, scheme) as record:
@@ -139,19 +142,18 @@ def _standings(scheme: Scheme, inputs: scoring.Inputs, results: scoring.Results,
         # in for what is missing (an evaluating department's score by the unit's own, 设置's 缺少考评得分时) shows them
         shown = {s: round_half_up(v, decimals) for s, v in per_source.items()
                  if gaps[s][0] < gaps[s][1] or not gaps[s][1] or v}
-        fallback = scheme.settings.missing_score
-        missing = "、".join(_gap_text(s, n, of, fallback) for s, (n, of) in gaps.items() if n)
+        missing = "、".join(_gap_text(s, n, of) for s, (n, of) in gaps.items() if n)
         out[unit.code] = Standing(shown, total, missing)
     return out
 
 
-def _gap_text(source: str, missing: int, expected: int, fallback: str) -> str:
+def _gap_text(source: str, missing: int, expected: int) -> str:
     """What is still missing of one source, in a few words (the leader form's 数据情况: 未收齐：自评表、评议 1 组)."""
     every = missing == expected
     if source == "自评":
         return "自评表" if every else f"自评 {missing} 项"
-    if source == "考评部门":  # scored meanwhile as 设置's 缺少考评得分时 says
-        return f"考评部门评分 {missing} 项（暂{'按自评计' if fallback == scoring.FALLBACK_SELF else '记零分'}）"
+    if source == "考评部门":  # scored meanwhile as 设置's 缺少考评得分时 says (the form's note says how)
+        return f"考评部门 {missing} 项"
     if source == "评议":
         return "评议表" if every else f"评议 {missing} 组"
     office = ledger.OFFICE_SCORES.name  # the sheet the office enters them in

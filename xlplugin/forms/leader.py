@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..scheme import Period, Scheme
+from ..scoring import FALLBACK_SELF
 from ..standings import LEADER, SOURCES, Standings, maxima
 from .inputs import Reading
 from .spec import INPUT, BodyRow, Column, Field, FormSpec, Grid, Recipient
@@ -21,19 +22,19 @@ FACTS = (
     Column("office", "绩效办", 8, numeric=True, number_format="0.00"),
     Column("self", "自评", 7, numeric=True, number_format="0.00"),
     Column("so_far", "合计", 10, numeric=True, number_format="0.00"),
-    Column("status", "数据情况", 14, wrap=True),
+    Column("status", "数据情况", 16, wrap=True),
 )
 #: the unit columns (spec.UNIT_COLUMNS, narrower here: the form stays within A4's width at full size)
 UNITS = (
     Column("unit", "单位代码", 6),
-    Column("unit_name", "单位名称", 13, wrap=True),
+    Column("unit_name", "单位名称", 12, wrap=True),
     Column("category", "类别", 16, wrap=True),
 )
 RANKS = Grid(SHEET, header_row=4, row_key=("unit",), columns=(
     *UNITS,
     *FACTS,
     Column("rank", "名次", 7, role=INPUT, numeric=True, required=True),
-    Column("comment", "评语", 19, role=INPUT, wrap=True),
+    Column("comment", "评语", 18, role=INPUT, wrap=True),
 ))
 SIGNER = Field("signer", "签名", SHEET, 2, 1, required=True)
 DATE = Field("date", "日期", SHEET, 2, 3, required=True, kind="date")
@@ -66,9 +67,11 @@ def facts_note(standings: Standings | None) -> str:
     if standings is None or not standings.collected:
         return ("各单位其他部分的得分（不含领导评价）在收集各单位表格后才有：目前尚未收集到本考评期的数据，得分栏暂为空白；"
                 "收集后重新生成本表即可看到截至当时的得分。")
+    meanwhile = "按单位自评得分计" if standings.fallback == FALLBACK_SELF else "记零分"
     return (f"名次左侧的得分是截至 {standings.asof:%Y-%m-%d %H:%M} 生成本表时，按已收集的数据计算的本考评期其他各部分得分"
             f"（不含领导评价，满分 {standings.total_max:g} 分），供排名参考，不是最终结果；"
-            "“数据情况”为“未收齐”的单位尚有数据未收到，得分还会变化。")
+            "“数据情况”为“未收齐”的单位尚有数据未收到，得分还会变化（“考评部门 N 项”为考评部门尚未评分的指标，"
+            f"暂{meanwhile}）。")
 
 
 def write(scheme: Scheme, period: Period, recipient: Recipient, path: Path, standings: Standings | None = None) -> Path:
