@@ -34,7 +34,7 @@ RANKS = Grid(SHEET, header_row=4, row_key=("unit",), columns=(
     *UNITS,
     *FACTS,
     Column("rank", "名次", 7, role=INPUT, numeric=True, required=True),
-    Column("comment", "评语", 18, role=INPUT, wrap=True),
+    Column("comment", "评语", 16, role=INPUT, wrap=True),
 ))
 SIGNER = Field("signer", "签名", SHEET, 2, 1, required=True)
 DATE = Field("date", "日期", SHEET, 2, 3, required=True, kind="date")
