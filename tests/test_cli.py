@@ -3,12 +3,16 @@ workbook, and an error nobody foresaw (issue 13, point 11). No traceback reaches
 from __future__ import annotations
 
 import argparse
+import random
 import re
 import shutil
 
 import pytest
 
-from xlplugin import cli
+from xlplugin import cli, ledger
+from xlplugin.officebook import FileOfficeBook
+from xlplugin.scheme import load_scheme
+from xlplugin.simulate import fill
 from xlplugin.cli import argparse_message, build_parser, main
 
 #: what argparse says in English when left alone (Python 3.11's strings)
@@ -148,3 +152,22 @@ def test_an_internal_value_error_is_a_bug_not_the_users_mistake():
     with pytest.raises(Exception) as refused:
         sample_frames("nowhere")
     assert user_message(refused.value).startswith("没有名为“nowhere”的样例（可选：city、province")
+
+
+def test_collect_offers_to_prefill_the_departments_forms_once_units_reported(office, capsys):
+    """Units' forms came in after the departments' forms were generated: the next step is to generate those again
+    (they then show each unit's reports); once done, collecting again no longer offers it."""
+    book = FileOfficeBook(office)
+    scheme = load_scheme(book)
+    for path in sorted((office.parent / "输出").rglob("*_绩效考评表.xlsx"))[:3]:
+        fill(path, office.parent / "提交" / path.name, scheme, random.Random(1))
+    code, text = run(capsys, "collect", str(office))
+    assert code == 0
+    assert f"下一步：xlplugin generate {office} --kind evaluator 可将各单位自评情况预填进考评部门表" in text
+    step = FileOfficeBook(office).read_sheet(ledger.OVERVIEW.name)["内容"].iloc[0]
+    assert "更新预填表格" in step and "--kind evaluator" in step
+
+    assert run(capsys, "generate", str(office), "--kind", "evaluator")[0] == 0
+    code, text = run(capsys, "collect", str(office))
+    assert code == 0 and "--kind evaluator" not in text
+    assert "更新预填表格" not in FileOfficeBook(office).read_sheet(ledger.OVERVIEW.name)["内容"].iloc[0]

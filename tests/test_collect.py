@@ -47,6 +47,7 @@ OWN_SHEETS = (ledger.STATUS.name, ledger.ISSUES.name, ledger.MARKS.name)
 IND = unit_form.INDICATORS.sheet  # 指标考评表
 REPORT = unit_form.REPORT_SHEET  # 自评报告
 BONUS = unit_form.BONUS_SHEET  # 加分申报
+RANK = leader_form.RANKS.letter("rank")  # the leader form's 名次 column
 # the city sample's unit forms all start with the same common indicators: GX01 (text target) on row 7,
 # GX02 (target 100) on row 8, GX04 (target 100) on row 11, GX05 (target 100) on row 13; columns:
 # E 分值, K 实际完成值, M 自评得分, N 情况说明, O 佐证材料; the second bonus claim is on row 6 of 加分申报
@@ -147,7 +148,7 @@ def filled(city, tmp_path_factory) -> Filled:
         assert [rows[(IND, r)] for r in (6, 7, 10, 12)] == ["GX01", "GX02", "GX04", "GX05"]
         assert rows[(BONUS, 5)] == "2"  # the second bonus claim: row 6
     leader_rows = [r for s, r, i in read_meta(FormFile(paths["L04"])).rows if s == leader_form.SHEET]
-    assert leader_rows[:2] == [5, 6]  # ranks in D6, D7
+    assert leader_rows[:2] == [5, 6]  # ranks in row 6 and 7 of the rank column (RANK below)
     return Filled(city.scheme, city.office, paths)
 
 
@@ -363,7 +364,7 @@ def _build_batch(filled: Filled, folder: Path) -> tuple[dict[str, str], dict[str
     # -- leader ranks and bonus claims
     def duplicate_rank(wb):
         ws = wb[leader_form.SHEET]
-        ws["D7"] = ws["D6"].value
+        ws[f"{RANK}7"] = ws[f"{RANK}6"].value
 
     crafted["duplicate rank"] = edited(paths["L04"], folder / paths["L04"].name, duplicate_rank)
 
@@ -685,10 +686,10 @@ def test_leader_ranks_that_repeat_name_both_cells(batch):
     assert row["状态"] == PENDING and row["接收方代码"] == "L04"  # repeated ranks are not scored until corrected
     assert batch.marks_of(name) == [] and batch.recorded(name)
     issues = batch.issues_of(name)
-    assert sorted(i["单元格"] for i in issues) == ["D6", "D7"]
+    assert sorted(i["单元格"] for i in issues) == [f"{RANK}6", f"{RANK}7"]
     for i in issues:
         assert i["工作表"] == leader_form.SHEET and i["级别"] == "错误"
-        assert "重复（D6、D7）" in i["问题"]
+        assert f"重复（{RANK}6、{RANK}7）" in i["问题"]
     batch.assert_good_collected()
 
 

@@ -236,7 +236,13 @@ def form_values(path: Path) -> dict:
     out = {n: wb.get_sheet_by_name(n).to_python() for n in wb.sheet_names}
     if META_SHEET in out:  # the generation time differs between two runs
         out[META_SHEET] = [r for r in out[META_SHEET] if r[:1] != ["生成时间"]]
+    for rows in out.values():  # and so does the time a leader form's scores so far are "as of" (截至 …)
+        for row in rows:
+            row[:] = [AS_OF.sub("截至 …", v) if isinstance(v, str) else v for v in row]
     return out
+
+
+AS_OF = re.compile(r"截至 \d{4}-\d{2}-\d{2} \d{2}:\d{2}")
 
 
 def assert_same_files(cli_paths: list[Path], cli_root: Path, xl_root: Path) -> None:
@@ -296,6 +302,11 @@ def cycle(tmp_path_factory) -> dict:
     out["collect"] = click("xlp_collect", payload)
     out["collected_file"] = file_workbook(c.office)
 
+    # 更新预填表格: the departments' and the leaders' forms again, now showing what was collected
+    payload = c.payload()
+    out["prefill_cli"] = generate(FileOfficeBook(c.office), kinds=["evaluator", "leader"])
+    out["prefill"] = click("xlp_prefill", payload)
+
     # the office's own entries between collect and score
     simulate_office(FileOfficeBook(c.office), scheme, random.Random(7))
 
@@ -314,7 +325,7 @@ def cycle(tmp_path_factory) -> dict:
 
 
 def test_every_button_has_a_test():
-    tested = {"xlp_init", "xlp_generate", "xlp_collect", "xlp_score", "xlp_whatif", "xlp_feedback", "xlp_send_forms",
+    tested = {"xlp_init", "xlp_generate", "xlp_collect", "xlp_prefill", "xlp_score", "xlp_whatif", "xlp_feedback", "xlp_send_forms",
               "xlp_send_feedback", "xlp_open_output", "xlp_help"}
     assert set(HANDLERS) == tested
 
@@ -382,6 +393,18 @@ def test_collect_writes_the_same_sheets(cycle):
     for name in (ledger.STATUS.name, ledger.ISSUES.name, ledger.MARKS.name, ledger.BONUS.name):
         assert_same_sheet(wb.frame(name), cli.frame(name), name)
     assert len(wb.frame(ledger.MARKS.name)) > 500  # one row per unit × indicator
+
+
+def test_prefill_writes_the_departments_and_leaders_forms_as_the_cli_does(cycle):
+    c = cycle["cycle"]
+    _, wb = cycle["prefill"]
+    assert [f for f in wb.funcs if f != "alert"] == []  # reads only
+    cli = cycle["prefill_cli"]
+    assert set(cli.counts) == {"evaluator", "leader"}
+    for path in cli.paths:  # the same forms, written again in both folders (the units' forms stay as they were)
+        rel = path.relative_to(c.cli)
+        assert form_values(c.xl / rel) == form_values(path), rel
+    assert wb.alerts[-1][0].startswith(cli.summary().replace(str(c.cli), str(c.xl)))
 
 
 def test_collect_keeps_formula_text_as_text(cycle):

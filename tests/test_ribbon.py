@@ -6,6 +6,7 @@ tests/test_excel.py.
 """
 from __future__ import annotations
 
+import random
 import shutil
 import socket
 from dataclasses import dataclass, field
@@ -16,6 +17,10 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from xlplugin import ledger, ribbon
+from xlplugin.forms import evaluator as evaluator_form, open_verified
+from xlplugin.forms.read import FormFile, read_grid, read_meta
+from xlplugin.scheme import load_scheme
+from xlplugin.simulate import fill
 from xlplugin.addin.buttons import BUTTONS
 from xlplugin.officebook import FileOfficeBook
 
@@ -35,6 +40,15 @@ class FakeRibbon:
 
             def clear(self):
                 ui.cleared += 1
+
+            def phase(self, label):
+                ui.ticks.append((label, None, None))
+
+            def __enter__(self):
+                return self
+
+            def __exit__(self, *exc):
+                self.clear()
 
         return Bar()
 
@@ -157,3 +171,30 @@ def test_send_buttons_use_the_send_verb(city, tmp_path, smtp):
     assert "本次发出 64 封" in text and "没有邮箱地址" in text and not critical
     assert ui.shown == [ledger.SEND_LOG.name] and ui.ticks[-1] == ("正在发送表格", 64, 64)
     assert len(inbox.got) == 64
+
+
+# ------------------------------------------------------------------------------ collect, then 更新预填表格
+
+
+def test_collect_offers_the_prefill_button_and_it_prefills_the_departments_forms(office):
+    """Units' forms came in after the departments' were generated: the message names the button that generates the
+    departments' (and the leaders') forms again, and that button does, leaving the units' forms as they were."""
+    book = FileOfficeBook(office)
+    scheme = load_scheme(book)
+    units = sorted((office.parent / "输出").rglob("*_绩效考评表.xlsx"))
+    unit_times = {p: p.stat().st_mtime_ns for p in units}
+    returned = [fill(p, office.parent / "提交" / p.name, scheme, random.Random(1)) for p in units[:2]]
+    ui = FakeRibbon(book)
+    ribbon.HANDLERS["xlp_collect"](ui)
+    (text, _), = ui.alerts
+    assert "下一步：点击“更新预填表格”，把各单位的自评情况预填进考评部门评分表" in text
+
+    ribbon.HANDLERS["xlp_prefill"](ui)
+    text, critical = ui.alerts[-1]
+    assert not critical and f"考评部门 {len(scheme.evaluators)} 份" in text and "领导" in text
+    assert {p: p.stat().st_mtime_ns for p in units} == unit_times  # the units' forms untouched
+    unit = read_meta(FormFile(returned[0])).recipient
+    k01 = next((office.parent / "输出").rglob("*_K01_*.xlsx"))
+    v = open_verified(k01, scheme.settings.key)
+    shown = [c["self_score"] for _, _, c in read_grid(v.form, evaluator_form.SCORES, v.meta) if c["unit"] == unit]
+    assert shown and all(x is not None for x in shown)

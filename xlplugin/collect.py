@@ -26,6 +26,7 @@ from .files import sha256_file
 from .forms import KINDS, SPECS, form_spec, recipients_by_kind
 from .forms.inputs import Reading, diagnose
 from .forms.read import FormError, FormFile, column_changes, definitions, read_meta
+from .generate import prefill_due
 from .intake import MAX_FILE_BYTES, Rejected, inspect
 from .issues import ERROR, WARNING, Issue
 from .ledger import Progress, announce
@@ -78,6 +79,9 @@ class CollectResult:
     status: pd.DataFrame
     issues: pd.DataFrame
     marks: pd.DataFrame
+    #: units' reports came in that the evaluating departments' forms do not show yet (generate.prefill_due): the
+    #: doors offer generating them again as the next step
+    prefill: bool = False
 
     def summary(self) -> str:
         counts = self.status["状态"].value_counts()
@@ -447,7 +451,8 @@ def collect(book: OfficeBook, source: Path | None = None, period: str | None = N
             claims = bonus_claims(scheme, marks, previous)
             # the workbook is replaced inside the record's transaction: a failure to write it undoes the record
             ranking = read_view(book, ledger.RANKING.name)
-            sheets = {ledger.OVERVIEW.name: overview(scheme, status, ranking), ledger.STATUS.name: status,
+            prefill = prefill_due(book, scheme, p, status, record.first_recorded(p.name, "unit"))
+            sheets = {ledger.OVERVIEW.name: overview(scheme, status, ranking, prefill=prefill), ledger.STATUS.name: status,
                       ledger.ISSUES.name: issues, ledger.MARKS.name: marks_view(marks), ledger.BONUS.name: claims}
             book.write_sheets(sheets, looks=sheet_looks(scheme, sheets))
-    return CollectResult(folder, outcomes, status, issues, marks)
+    return CollectResult(folder, outcomes, status, issues, marks, prefill)

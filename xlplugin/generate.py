@@ -3,7 +3,10 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
+
+import pandas as pd
 
 from . import ledger
 from .forms import KINDS, SPECS, Recipient
@@ -11,8 +14,9 @@ from .forms.evaluator import SelfReports
 from .ledger import Progress, announce
 from .officebook import OfficeBook
 from .parallel import process_map
-from .record import Record, record_path
+from .record import RECEIVED, Record, record_path
 from .scheme import Period, Scheme, load_scheme
+from .standings import Standings, standings
 from .stats import bureau_figures, read_stats
 
 
@@ -35,6 +39,10 @@ class GenerateResult:
         return f"已生成 {len(self.paths)} 份表格（{'，'.join(parts)}），位于：{self.folder}"
 
 
+#: the states of a form in 提交情况 that mean its recipient has returned it (xlplugin.collect)
+RETURNED = (RECEIVED, "逾期")
+
+
 def plan(scheme: Scheme, period: Period, folder: Path, kinds: list[str] | None = None) -> list[Job]:
     jobs = []
     for kind, module in KINDS.items():
@@ -49,15 +57,18 @@ def plan(scheme: Scheme, period: Period, folder: Path, kinds: list[str] | None =
 _worker_state: tuple | None = None
 
 
-def _init_worker(scheme: Scheme, period: Period, reports: SelfReports | None = None) -> None:
+def _init_worker(scheme: Scheme, period: Period, reports: SelfReports | None = None,
+                 standings: Standings | None = None) -> None:
     global _worker_state
-    _worker_state = (scheme, period, reports)
+    _worker_state = (scheme, period, reports, standings)
 
 
 def _write_job(job: Job) -> Path:
-    scheme, period, reports = _worker_state
+    scheme, period, reports, standings = _worker_state
     if job.kind == "evaluator":  # evaluators see what each unit reported, once it has been collected
         return KINDS[job.kind].write(scheme, period, job.recipient, job.path, reports)
+    if job.kind == "leader":  # leaders see each unit's scores so far, once something has been collected
+        return KINDS[job.kind].write(scheme, period, job.recipient, job.path, standings)
     return KINDS[job.kind].write(scheme, period, job.recipient, job.path)
 
 
@@ -78,10 +89,28 @@ def self_reports(book: OfficeBook, scheme: Scheme, period: Period) -> SelfReport
     return out
 
 
+def prefill_due(book: OfficeBook, scheme: Scheme, period: Period, status: pd.DataFrame | None,
+                arrived: datetime | None) -> bool:
+    """Whether the evaluating departments' forms should be generated again to show the units' reports: units' forms
+    were collected (the latest first recorded at `arrived`, Record.first_recorded), and some department that has
+    not returned its form yet has none generated since."""
+    if arrived is None or status is None or not len(status):
+        return False
+    label = SPECS["evaluator"].folder
+    waiting = set(status[(status["表格类型"] == label) & ~status["状态"].isin(RETURNED)]["接收方代码"].dropna())
+    if not waiting:
+        return False
+    jobs = [j for j in plan(scheme, period, ledger.forms_folder(book, scheme, period), ["evaluator"])
+            if j.recipient.code in waiting]
+    return any(not j.path.exists() or datetime.fromtimestamp(j.path.stat().st_mtime) < arrived for j in jobs)
+
+
 def write_forms(scheme: Scheme, period: Period, jobs: list[Job], progress: Progress | None = None,
-                workers: int | None = None, reports: SelfReports | None = None) -> list[Path]:
+                workers: int | None = None, reports: SelfReports | None = None,
+                standings: Standings | None = None) -> list[Path]:
     """Write every job's form; in parallel processes when there are many (XlsxWriter is CPU-bound)."""
-    return process_map(_write_job, jobs, _init_worker, (scheme, period, reports), workers=workers, progress=progress)
+    return process_map(_write_job, jobs, _init_worker, (scheme, period, reports, standings), workers=workers,
+                       progress=progress)
 
 
 def generate(book: OfficeBook, period: str | None = None, kinds: list[str] | None = None,
@@ -94,5 +123,6 @@ def generate(book: OfficeBook, period: str | None = None, kinds: list[str] | Non
     jobs = plan(scheme, p, folder, kinds)
     announce(progress, f"生成 {len(jobs)} 份表格")
     reports = self_reports(book, scheme, p) if any(j.kind == "evaluator" for j in jobs) else None
-    paths = write_forms(scheme, p, jobs, progress, workers, reports)
+    so_far = standings(book, scheme, p) if any(j.kind == "leader" for j in jobs) else None
+    paths = write_forms(scheme, p, jobs, progress, workers, reports, so_far)
     return GenerateResult(folder, paths, Counter(j.kind for j in jobs))

@@ -23,12 +23,19 @@ EDGE = 3  # units named at the top and the bottom of each category
 CLOSE_CALLS = 5  # the closest calls named here
 
 
-def next_step(status: pd.DataFrame | None, ranking: pd.DataFrame | None) -> str:
-    """What the office should do next, in one sentence."""
+#: the next step when units' reports came in that the evaluating departments' forms do not show yet
+PREFILL = ("各单位的自评情况已收到：可重新生成考评部门评分表（功能区“更新预填表格”，或 xlplugin generate 台账 --kind "
+           "evaluator），把各单位的实际完成值、自评得分和情况说明预填进去，再发给尚未交表的考评部门。")
+
+
+def next_step(status: pd.DataFrame | None, ranking: pd.DataFrame | None, prefill: bool = False) -> str:
+    """What the office should do next, in one sentence (two when the departments' forms should be pre-filled)."""
     if status is None or not len(status):
         return "尚未收集：请生成并发送表格，各单位发回后运行“收集汇总”。"
     counts = status["状态"].value_counts()
     todo = [f"{counts[s]} 份表格{CHASE[s]}" for s in ("待更正", "退回", "缺交") if counts.get(s, 0)]
+    if prefill:
+        return PREFILL + ("另有" + "，".join(todo) + "：请按下面的名单催办。" if todo else "")
     if todo:
         return "，".join(todo) + "：请按下面的名单催办；收齐后重新收集、计分。"
     if ranking is None or not len(ranking):
@@ -37,11 +44,12 @@ def next_step(status: pd.DataFrame | None, ranking: pd.DataFrame | None) -> str:
 
 
 def overview(scheme: Scheme | None, status: pd.DataFrame | None, ranking: pd.DataFrame | None,
-             unverified: pd.DataFrame | None = None) -> pd.DataFrame:
+             unverified: pd.DataFrame | None = None, prefill: bool = False) -> pd.DataFrame:
     """The 概览 table; with no scheme yet (a new workbook), only the next step. `unverified`: per evaluating
     department whose scores are missing (evaluator, scores, units), as xlplugin.score.unverified_table gives it;
-    each gets a 未核实 row to chase before publishing."""
-    step = next_step(status, ranking)
+    each gets a 未核实 row to chase before publishing. `prefill`: the departments' forms should be generated again
+    to show the units' reports (xlplugin.generate.prefill_due)."""
+    step = next_step(status, ranking, prefill)
     if unverified is not None and len(unverified):
         step += (f"另有 {int(unverified['scores'].sum())} 项得分考评部门未评分、按单位自评得分计（{ledger.UNVERIFIED}）："
                  "请催下列考评部门评分，重新收集、计分后再公布。")

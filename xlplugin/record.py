@@ -157,7 +157,7 @@ class Record:
         self.db.execute("BEGIN IMMEDIATE")
         try:
             cur = self.db.execute("INSERT INTO runs (office, year, verb, period, started, detail) VALUES (?,?,?,?,?,?)",
-                                  (self.office, self.year, verb, period, _now(),
+                                  (self.office, self.year, verb, period, _now("microseconds"),
                                    json.dumps(detail or {}, ensure_ascii=False)))
             self._run = cur.lastrowid
             yield self._run
@@ -251,6 +251,14 @@ class Record:
         frame["indicator"] = frame["indicator"].where(frame["indicator"] != "", None)
         return frame
 
+    def first_recorded(self, period: str, kind: str) -> datetime | None:
+        """When the latest of the forms of `kind` that count in `period` was first recorded (the collect that stored
+        it), or None: what a form generated before that time cannot show yet."""
+        row = self.db.execute("SELECT MAX(u.started) FROM receipts r JOIN runs u ON r.run = u.id"
+                              " WHERE r.office=? AND r.year=? AND r.period=? AND r.kind=? AND r.current=1",
+                              (self.office, self.year, period, kind)).fetchone()
+        return datetime.fromisoformat(row[0]) if row and row[0] else None
+
     def periods_collected(self) -> list[str]:
         rows = self.db.execute("SELECT DISTINCT period FROM receipts WHERE office=? AND year=? AND current=1",
                                (self.office, self.year))
@@ -299,5 +307,6 @@ class Record:
                                            "category_rank"])
 
 
-def _now() -> str:
-    return datetime.now().isoformat(sep=" ", timespec="seconds")
+def _now(timespec: str = "seconds") -> str:
+    """The time now as stored; a run's start to the microsecond (a form generated since can be told apart)."""
+    return datetime.now().isoformat(sep=" ", timespec=timespec)

@@ -33,6 +33,8 @@ from .scheme import load_scheme
 from .xlbook import XlwingsOfficeBook
 
 TITLE = TAB.label  # of every message box: the tab's name, 绩效考评
+PREFILL_LABEL = next(b.label for b in TAB.buttons if b.id == "xlp_prefill")
+PREFILLED = ("evaluator", "leader")  # the kinds of form that show what was collected
 
 
 class StatusBar:
@@ -129,7 +131,18 @@ def do_collect(ui: Ribbon) -> None:
     errors = int((result.issues["级别"] == ERROR).sum()) if len(result.issues) else 0
     if len(result.issues):
         ui.activate(ledger.ISSUES.name)
-    ui.alert(f"收集文件夹：{result.folder}\n{result.summary()}", critical=errors > 0)
+    text = f"收集文件夹：{result.folder}\n{result.summary()}"
+    if result.prefill:
+        text += f"\n\n下一步：点击“{PREFILL_LABEL}”，把各单位的自评情况预填进考评部门评分表，再发给尚未交表的考评部门。"
+    ui.alert(text, critical=errors > 0)
+
+
+def do_prefill(ui: Ribbon) -> None:
+    """The departments' forms again with the units' reports, and the leaders' with each unit's scores so far."""
+    with ui.progress("正在更新预填表格") as bar:
+        result = generate(ui.office, kinds=list(PREFILLED), progress=bar)
+    ui.alert(f"{result.summary()}\n考评部门评分表已预填各单位的自评情况，领导评价表附各单位截至目前的得分；"
+             "被考评单位和评议组的表格未重新生成。")
 
 
 def do_score(ui: Ribbon) -> None:
@@ -211,11 +224,12 @@ HELP = """绩效考评加载项：按钮从左到右就是一个考评周期。
 2. 生成表格：为每个被考评单位、考评部门、评议组和领导生成表格，放在“输出”文件夹。
 3. 发送表格：把各自的表格用电子邮件发给每个接收方（“发送记录”工作表记下每一封，重发时只补发未成功的）。
 4. 收集汇总：读取“提交”文件夹中发回的表格，逐一校验，汇总到“提交情况”“校验问题”“汇总数据”工作表。
-5. 计算排名：计分、定等次和排名，写入“总排名”等结果工作表（含等次余量和复核提示）。
-6. 方案模拟：按“方案模拟”工作表中的改动重新计分，与正式结果对照写入“模拟结果”，不改动正式结果。
-7. 生成反馈：为每个单位生成一份绩效反馈表。
-8. 发送反馈：把绩效反馈表用电子邮件发给各被考评单位。
-9. 打开输出文件夹：在资源管理器中打开本期的输出文件夹。
+5. 更新预填表格：收集各单位的表格后，重新生成考评部门评分表（预填各单位的自评情况）和领导评价表（附各单位截至目前的得分）。
+6. 计算排名：计分、定等次和排名，写入“总排名”等结果工作表（含等次余量和复核提示）。
+7. 方案模拟：按“方案模拟”工作表中的改动重新计分，与正式结果对照写入“模拟结果”，不改动正式结果。
+8. 生成反馈：为每个单位生成一份绩效反馈表。
+9. 发送反馈：把绩效反馈表用电子邮件发给各被考评单位。
+10. 打开输出文件夹：在资源管理器中打开本期的输出文件夹。
 
 没有 Excel 的电脑（如 WPS、Linux）可以用命令行完成同样的工作：xlplugin -h"""
 
@@ -230,6 +244,7 @@ HANDLERS: dict[str, Callable[[Ribbon], None]] = {
     "xlp_generate": do_generate,
     "xlp_send_forms": do_send_forms,
     "xlp_collect": do_collect,
+    "xlp_prefill": do_prefill,
     "xlp_score": do_score,
     "xlp_whatif": do_whatif,
     "xlp_feedback": do_feedback,

@@ -20,6 +20,7 @@ import pandas as pd
 
 from . import ledger
 from .feedback.analysis import feedback_sheet
+from .generate import prefill_due
 from .decisions import office_decisions, sync_decisions
 from .inputs import MARK_FIELDS, previous_results, read_appeals, read_inputs, require_marks
 from .ledger import Progress, announce
@@ -200,8 +201,10 @@ def score(book: OfficeBook, write: bool = True, progress: Progress | None = None
                                            _inputs_used(inputs, appeals), results.units)
                 _keep_adjustments(record, run, rv)
                 status = read_view(book, ledger.STATUS.name)
+                current = scheme.period()
+                prefill = prefill_due(book, scheme, current, status, record.first_recorded(current.name, "unit"))
                 sheets = {ledger.OVERVIEW.name: overview(scheme, status, sheets[ledger.RANKING.name],
-                                                         unverified_table(scheme, results)), **sheets}
+                                                         unverified_table(scheme, results), prefill), **sheets}
                 announce(progress, "写入考评数据文件和考评台账")
                 book.write_sheets(sheets, charts={ledger.DISTRIBUTION.name: ChartSpec("各类别等次分布", "单位数",
                                                                                        skip=("合计",))},

@@ -33,9 +33,11 @@ SCORES = Grid(
         Column("falsified", "弄虚作假", 9, role=INPUT),
     ),
 )
+# the signature fields (each with its label to the left) stand over columns every layout shows: a form grouped by
+# indicator hides the indicator's own columns (PER_INDICATOR, C, D, F, G)
 SCORER = Field("scorer", "评分人", SHEET, 2, 1, required=True)
-HEAD = Field("head", "负责人", SHEET, 2, 3, required=True)
-DATE = Field("date", "日期", SHEET, 2, 6, required=True, kind="date")
+HEAD = Field("head", "负责人", SHEET, 2, 10, required=True)
+DATE = Field("date", "日期", SHEET, 2, 12, required=True, kind="date")
 
 SPEC = FormSpec(kind="evaluator", label="考评部门评分表", folder="考评部门", grids=(SCORES,),
                 fields=(SCORER, HEAD, DATE))
@@ -62,18 +64,40 @@ def _row(unit, ind, reports: SelfReports | None) -> BodyRow:
     })
 
 
+#: the columns a form grouped by indicator leaves out of its unit rows: its heading row says them once
+PER_INDICATOR = frozenset(("code", "name", "target", "rule"))
+
+
+def by_indicator(scheme: Scheme, evaluator_name: str) -> bool:
+    """Whether the form is grouped by indicator: a department scoring few indicators across many units (common
+    targets), rather than an evaluation group scoring every key target of its units."""
+    evaluator = next(e for e in scheme.evaluators if e.name == evaluator_name)
+    pairs = scheme.assignments_of(evaluator)
+    return len({ind.code for _, ind in pairs}) < len({u.code for u, _ in pairs})
+
+
+def heading(ind, units: int) -> str:
+    """An indicator's heading row: code, name, points, target and how many units, then its rule on a line of its own."""
+    target = f"，目标值：{ind.target:g}" if isinstance(ind.target, (int, float)) else (f"，目标值：{ind.target}" if ind.target else "")
+    title = f"{ind.code}　{ind.name}（{ind.max:g} 分{target}，{units} 个单位）"
+    return f"{title}\n评分说明：{ind.rule}" if ind.rule else title
+
+
 def score_rows(scheme: Scheme, evaluator_name: str, reports: SelfReports | None = None) -> list[BodyRow]:
-    """Grouped by indicator when a department scores few indicators across many units (common targets),
-    else by unit with a subtotal each (an evaluation group scoring every key target of its units)."""
+    """Grouped by indicator (see `by_indicator`): a heading per indicator with its rule, then one row per unit,
+    without the indicator's own columns; else by unit with a subtotal each."""
     evaluator = next(e for e in scheme.evaluators if e.name == evaluator_name)
     pairs = scheme.assignments_of(evaluator)
     indicators = list(dict.fromkeys(ind for _, ind in pairs))
-    if len(indicators) < len({u.code for u, _ in pairs}):
+    if by_indicator(scheme, evaluator_name):
         rows = []
         for ind in indicators:
             members = [u for u, i in pairs if i == ind]
-            rows.append(BodyRow(f"{GROUP}{ind.code}", label=f"{ind.code}　{ind.name}（{ind.max:g} 分，{len(members)} 个单位）"))
-            rows += [_row(u, ind, reports) for u in members]
+            rows.append(BodyRow(f"{GROUP}{ind.code}", label=heading(ind, len(members))))
+            for u in members:
+                row = _row(u, ind, reports)
+                row.values = {k: v for k, v in row.values.items() if k not in PER_INDICATOR - {"code"}}
+                rows.append(row)
         return rows
     rows: list[BodyRow] = []
     current = None
@@ -94,7 +118,11 @@ def write(scheme: Scheme, period: Period, recipient: Recipient, path: Path, repo
     w, ws = open_table_form(SPEC, scheme, period, recipient, path, SHEET, width, "绩效考评评分表")
     w.label(ws, 3, 0, "说明：黄色单元格由考评部门填写；考评得分须在 0 至该项分值之间，有扣分的须写明扣分原因；"
                       "核实发现弄虚作假的，“弄虚作假”选“是”，该项不得分。", width - 1, fmt="note")
-    w.grid(SCORES, score_rows(scheme, recipient.name, reports), freeze_cols=2, validations={
+    rows = score_rows(scheme, recipient.name, reports)
+    hidden = set(PER_INDICATOR) if by_indicator(scheme, recipient.name) else set()
+    if not any(r.values.get("bureau") for r in rows):
+        hidden.add("bureau")  # no statistics bureau figure for any of these rows
+    w.grid(SCORES, rows, freeze_cols=2, hidden=frozenset(hidden), validations={
         "score": score_validation("考评得分"),
         "falsified": list_validation("弄虚作假", list(FALSIFIED), "核实发现弄虚作假选“是”，否则选“否”或不填。"),
     })
@@ -112,11 +140,13 @@ def read_marks(rd: Reading) -> None:
     scores = rd.numbers(t, "score", "考评得分", required=True, maxima=c["max"], minimum=0.0)
     reasons = rd.texts(t, "reason", "扣分原因")
     falsified = rd.choices(t, "falsified", "弄虚作假", list(FALSIFIED), required=False)
+    names = {ind.code: ind.name for ind in rd.scheme.indicators}  # a form grouped by indicator names it in the heading
     for k, row in enumerate(t.rows):
         score, top = scores[k], c["max"][k]
         if score is not None and score < top and reasons[k] is None and falsified[k] != "是":
+            name = c["name"][k] or names.get(c["code"][k], c["code"][k])
             rd.issue(SHEET, f"{SCORES.letter('reason')}{row + 1}",
-                     f"{c['unit_name'][k]}“{c['name'][k]}”扣了 {top - score:g} 分，但没有写扣分原因。",
+                     f"{c['unit_name'][k]}“{name}”扣了 {top - score:g} 分，但没有写扣分原因。",
                      "请写明扣分原因，它将反馈给被考评单位。", WARNING)
     rd.mark_table(t, "考评部门", [("考评得分", "score", scores), ("扣分原因", "reason", reasons),
                                 ("弄虚作假", "falsified", falsified)], units=c["unit"], indicators=c["code"])

@@ -156,7 +156,8 @@ def column_changes(form: FormFile, spec: FormSpec) -> list[tuple[str, str, str]]
         header = rows[grid.header_row] if grid.header_row < len(rows) else []
         for i, col in enumerate(grid.columns):
             have = canonical(header[i] if i < len(header) else None)
-            if have.replace("★", "").strip() != col.header:
+            # the first line: a form may say more below it (the leader form: each score's most points)
+            if have.replace("★", "").split("\n")[0].strip() != col.header:
                 found.append((grid.sheet, cell_ref(grid.header_row, i),
                               f"第 {grid.header_row + 1} 行的列标题应为“{col.header}”，现为“{have[:40]}”（插入、删除或移动了列）。"))
                 break

@@ -2,7 +2,7 @@
 input cells, validation, print set-up, protection and the signed meta sheet; and what every kind's form opens
 with (instructions, subtitle, validations).
 
-One piece (~670 lines) on purpose: the lean sheet-data writer overrides XlsxWriter internals and must stay next to
+One piece (~700 lines) on purpose: the lean sheet-data writer overrides XlsxWriter internals and must stay next to
 the FormWriter that feeds it (cell tuples, row info, cached formats), so both change together.
 """
 from __future__ import annotations
@@ -322,15 +322,18 @@ class FormWriter:
 
     def grid(self, grid: Grid, rows: list[BodyRow], *, lists: dict[str, list[str]] | None = None,
              validations: dict[str, dict] | None = None, freeze_cols: int = 1, repeat: bool = True,
-             freeze: bool = True, min_lines: int = 2):
+             freeze: bool = True, min_lines: int = 2, hidden: frozenset[str] = frozenset()):
         """Write a table: header, body rows (data, group, subtotal, total) and validations; return the sheet.
 
         `validations` maps an input column key to an XlsxWriter data_validation dict; the placeholder
-        '{max}' in it is replaced by a reference to the row's own max-points cell.
+        '{max}' in it is replaced by a reference to the row's own max-points cell. Columns whose key is in
+        `hidden` are there (and read as usual) but not shown on this form. A group row whose label has several
+        lines (a heading, then e.g. an indicator's rule) is merged across the table and as tall as it needs.
         """
         ws = self.wb.get_worksheet_by_name(grid.sheet) or self.sheet(grid.sheet)
         for i, col in enumerate(grid.columns):
-            ws.set_column(i, i, col.width)
+            ws.set_column(i, i, col.width, None, {"hidden": True} if col.key in hidden else None)
+        shown_width = sum(c.width for c in grid.columns if c.key not in hidden)
         h = grid.header_row
         for i, col in enumerate(grid.columns):
             ws.write_string(h, i, col.header + (" ★" if col.role == INPUT and col.required else ""), self.fmt["header"])
@@ -364,6 +367,10 @@ class FormWriter:
         for n, body in enumerate(rows):
             r = h + 1 + n
             self.meta.rows.append((grid.sheet, r, body.id))
+            if body.id.startswith(GROUP) and "\n" in body.label:
+                self._heading(ws, r, width, body.label, shown_width)
+                self.definitions.append([canonical(body.label)])
+                continue
             if body.id.startswith(GROUP):
                 # not merged: the label overflows into the row's blank cells, and a form has ~25 such rows
                 # (merge_range costs a tenth of a form's writing time)
@@ -435,6 +442,20 @@ class FormWriter:
                     v["source"] = self.list_source(lists[v["source"]])
                 ws.data_validation(run[0], c, run[-1], c, v)
         return ws
+
+    def _heading(self, ws, row: int, width: int, label: str, shown_width: float) -> None:
+        """A group row of several lines: its first line bold, the rest plain, merged across the table."""
+        if "group_block" not in self.fmt:
+            band = {"font_name": FONT, "font_size": 10, "bg_color": "#E2EFDA"}
+            self.fmt["group_block"] = self.wb.add_format({**band, "text_wrap": True, "valign": "vcenter", "border": 1,
+                                                          "border_color": BORDER})
+            self.fmt["group_title"] = self.wb.add_format({**band, "bold": True})
+            self.fmt["group_text"] = self.wb.add_format(band)
+        title, _, rest = label.partition("\n")
+        ws.merge_range(row, 0, row, width - 1, label, self.fmt["group_block"])
+        ws.write_rich_string(row, 0, self.fmt["group_title"], title, self.fmt["group_text"], "\n" + rest,
+                             self.fmt["group_block"])
+        ws.set_row(row, row_height([(label, shown_width)]))
 
     def field(self, ws, f: Field, *, fmt: str = "input", validation: dict | None = None) -> None:
         """An input cell (or merged input block) with its label to the left, when there is room."""
@@ -619,9 +640,14 @@ def open_form(spec: FormSpec, scheme: Scheme, period: Period, recipient: Recipie
     return writer
 
 
+#: who fills a form in, as its subtitle names them: a leader is a person, a rater group a group
+WHO = {"leader": "评价人", "rater": "评议组"}
+
+
 def subtitle(scheme: Scheme, period: Period, recipient: Recipient, extra: str = "") -> str:
     s = scheme.settings
-    parts = [f"考评机关：{s.office}", f"考评期：{s.year}年度 {period.name}", f"填报单位：{recipient.name}（{recipient.code}）"]
+    who = WHO.get(recipient.kind, "填报单位")
+    parts = [f"考评机关：{s.office}", f"考评期：{s.year}年度 {period.name}", f"{who}：{recipient.name}（{recipient.code}）"]
     if extra:
         parts.append(extra)
     deadline = period.deadline or s.deadline
