@@ -103,7 +103,8 @@ def test_the_leader_form_shows_the_scores_so_far_and_still_collects(city, tmp_pa
     for unit, c in rows.items():
         assert c["dept"] == pytest.approx(part(unit, "职能部门共性工作目标评估") + part(unit, "评估组重点工作目标评估"), abs=0.011)
         assert c["raters"] == pytest.approx(part(unit, "民主评估"), abs=0.006)
-        assert c["so_far"] == pytest.approx(detail.at[unit, "加权合计"] - part(unit, "市政府领导加权评估"), abs=0.011)
+        # each figure rounded to 0.01: the form's total (0.005), 加权合计 (0.005) and the leaders' 0-100 score (×0.3)
+        assert c["so_far"] == pytest.approx(detail.at[unit, "加权合计"] - part(unit, "市政府领导加权评估"), abs=0.0116)
         # the office entered no 绩效办评分 in this cycle: blank, not 0.00, and named as missing
         assert c["office"] is None and c["status"].startswith("未收齐：") and "绩效办评分" in c["status"]
     ws = openpyxl.load_workbook(path)[leader_form.SHEET]

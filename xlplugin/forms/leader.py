@@ -118,16 +118,12 @@ def write(scheme: Scheme, period: Period, recipient: Recipient, path: Path, stan
             "input_title": "名次", "input_message": f"填写 1 至 {n} 的整数，1 为最好，不得重复。",
             "error_title": "名次无效", "error_message": f"名次须为 1 至 {n} 之间的整数。", "error_type": "stop",
         }}
-    wrapped = w.wb.add_format({**_NOTE, "text_wrap": True})
-    ws.merge_range(3, 0, 3, width - 1, note, wrapped)
+    ws.merge_range(3, 0, 3, width - 1, note, w.fmt["note"])
     hidden = hidden_facts(scheme)
-    ws.set_row(3, row_height([(note, sum(c.width for c in grid.columns if c.key not in hidden))], font_size=9))
+    ws.set_row(3, row_height([(note, sum(c.width for c in grid.columns if c.key not in hidden))], font_size=10))
     ws = w.grid(grid, rows, freeze_cols=2, min_lines=1, hidden=hidden, validations=validations)
     _show_facts(w, ws, scheme, grid)
     return w.close()
-
-
-_NOTE = {"font_name": "宋体", "font_size": 9, "font_color": "#7F6000", "valign": "vcenter"}  # write's "note", wrapped
 
 
 def hidden_facts(scheme: Scheme) -> frozenset[str]:
