@@ -51,6 +51,11 @@ def province(tmp_path_factory) -> Generated:
     return _generate(tmp_path_factory.mktemp("province"), "province")
 
 
+@pytest.fixture(scope="session")
+def county(tmp_path_factory) -> Generated:
+    return _generate(tmp_path_factory.mktemp("county"), "county")
+
+
 @pytest.fixture
 def office(city, tmp_path) -> Path:
     """A private copy of the generated city sample (workbook and forms), to change freely."""

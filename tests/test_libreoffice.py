@@ -403,8 +403,8 @@ def word_sizes(pdf: Path, ratio: float) -> list[list[tuple[float, str]]]:
 
 
 @pytest.fixture(scope="module")
-def prints(city, province, tmp_path_factory) -> dict[str, tuple[Path, float]]:
-    """One form of every kind from both samples printed by LibreOffice, with a calibration sheet (宋体 10 pt at
+def prints(city, province, county, tmp_path_factory) -> dict[str, tuple[Path, float]]:
+    """One form of every kind from the three samples printed by LibreOffice, with a calibration sheet (宋体 10 pt at
     100%) printed in the same run: {name: (pdf, box height per point)}."""
     import xlsxwriter
 
@@ -413,10 +413,12 @@ def prints(city, province, tmp_path_factory) -> dict[str, tuple[Path, float]]:
     wb = xlsxwriter.Workbook(str(calibration))
     wb.add_worksheet().write(0, 0, "字号校准", wb.add_format({"font_name": "宋体", "font_size": 10}))
     wb.close()
-    forms = {"province unit": province.forms("被考评单位")[0], "city unit": city.unit_form("D001")}
+    forms = {"province unit": province.forms("被考评单位")[0], "city unit": city.unit_form("D001"),
+             "county unit": county.forms("被考评单位")[0]}
     for kind in ("evaluator", "rater", "leader"):
-        forms[f"city {kind}"] = pick_form(city, kind)
-        forms[f"province {kind}"] = pick_form(province, kind)
+        for name, sample in (("city", city), ("province", province), ("county", county)):
+            if sample.forms(SPECS[kind].folder):  # the province scores neither raters nor leaders: no such forms
+                forms[f"{name} {kind}"] = pick_form(sample, kind)
     pdfs = soffice.convert_many([calibration, *forms.values()], "pdf", root / "pdf")
     (height, word), = word_sizes(pdfs[0], 1.0)[0]
     assert word == "字号校准"
@@ -424,8 +426,9 @@ def prints(city, province, tmp_path_factory) -> dict[str, tuple[Path, float]]:
 
 
 @requires_soffice
-@pytest.mark.parametrize("name", ["province unit", "city unit", "city evaluator", "province evaluator", "city rater",
-                                  "province rater", "city leader", "province leader"])
+@pytest.mark.parametrize("name", [f"{sample} {kind}" for sample in ("city", "province", "county")
+                                  for kind in ("unit", "evaluator", "rater", "leader")
+                                  if (sample, kind) not in {("province", "rater"), ("province", "leader")}])
 def test_printed_text_is_at_least_9_points(prints, name):
     """Every word LibreOffice prints of every form kind is at least 9 pt: the font size measured from the PDF
     (pdftotext -bbox word height, against a 10 pt word printed at 100% in the same run). The province unit form

@@ -3,6 +3,7 @@ forms each unit's scores so far."""
 from __future__ import annotations
 
 import random
+import shutil
 
 import openpyxl
 import pytest
@@ -134,12 +135,32 @@ def test_the_leader_form_shows_the_scores_so_far_and_still_collects(city, tmp_pa
     assert got.verdict == "退回" and any("签名" in i.problem for i in got.issues)
 
 
-def test_a_province_leader_form_shows_only_the_sources_its_scheme_has(province):
-    path = _leader_form(province.forms("领导"), "L02")
+def test_a_scheme_sends_no_form_whose_marks_it_does_not_score(province):
+    """The province scheme (指标考评 100%, from the evaluating departments) lists leaders and rater groups but scores
+    neither: no leader or rater group gets a form that would not count."""
+    assert province.forms("领导") == [] and province.forms("评议组") == []
+    assert province.forms("被考评单位") and province.forms("考评部门")
+
+
+def test_a_province_leader_form_shows_only_the_sources_its_scheme_has(province, tmp_path):
+    """With a leaders' component added (指标考评 90% + 领导评价 10%), the leaders' forms show the scores so far of
+    the only other source, the evaluating departments; the other sources' columns are hidden."""
+    office = tmp_path / "考评台账.xlsx"
+    shutil.copy(province.office, office)
+
+    def add_leaders(wb):
+        ws = wb[ledger.COMPONENTS.name]
+        headers = [c.value for c in ws[1]]
+        ws.cell(2, headers.index("权重(%)") + 1).value = 90
+        row = {"组成部分": "领导评价", "权重(%)": 10, "来源": "领导", "计分方式": "领导排名", "跨期计算": "按考评期权重"}
+        ws.append([row.get(h) for h in headers])
+
+    edit(office, add_leaders)
+    path = _leader_form(generate(FileOfficeBook(office), kinds=["leader"]).paths, "L02")
     ws = openpyxl.load_workbook(path)[leader_form.SHEET]
     hidden_numbers = {n for d in ws.column_dimensions.values() if d.hidden for n in range(d.min, d.max + 1)}
     hidden = {c.key for i, c in enumerate(leader_form.RANKS.columns) if i + 1 in hidden_numbers}
-    assert hidden == {"raters", "office", "self"}  # 指标考评 100%: evaluating departments only
+    assert hidden == {"raters", "office", "self"}
 
 
 # ------------------------------------------------------------------------------ a department's common targets

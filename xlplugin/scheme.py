@@ -221,6 +221,10 @@ class Scheme:
         """The leaders grade the units (领导定等) rather than rank them: their form asks for a 等次 per unit."""
         return any(c.method == LEADER_GRADE for c in self.components)
 
+    def uses(self, source: str) -> bool:
+        """Some component is scored from this source (自评/考评部门/评议/领导/绩效办): only then are its forms sent."""
+        return any(c.source == source for c in self.components)
+
     @cached_property
     def categories(self) -> list[str]:
         return list(dict.fromkeys(u.category for u in self.units))

@@ -9,6 +9,8 @@ from .inputs import Reading
 from .spec import GROUP, INPUT, SUBTOTAL, BodyRow, Column, Field, Grid, FormSpec, Recipient
 from .write import list_validation, open_table_form, score_validation
 
+SOURCE = "考评部门"  # the marks' source, and the components' 来源 that makes departments receive a form
+
 SHEET = "评分表"
 FALSIFIED = ("否", "是")
 SCORES = Grid(
@@ -44,6 +46,9 @@ SPEC = FormSpec(kind="evaluator", label="考评部门评分表", folder="考评�
 
 
 def recipients(scheme: Scheme) -> list[Recipient]:
+    """The departments with indicators to score, where a component is scored by them (else none)."""
+    if not scheme.uses(SOURCE):
+        return []
     return [Recipient("evaluator", e.code, e.name, e.email, e.contact) for e in scheme.evaluators
             if scheme.assignments_of(e)]
 
@@ -148,7 +153,7 @@ def read_marks(rd: Reading) -> None:
             rd.issue(SHEET, f"{SCORES.letter('reason')}{row + 1}",
                      f"{c['unit_name'][k]}“{name}”扣了 {top - score:g} 分，但没有写扣分原因。",
                      "请写明扣分原因，它将反馈给被考评单位。", WARNING)
-    rd.mark_table(t, "考评部门", [("考评得分", "score", scores), ("扣分原因", "reason", reasons),
+    rd.mark_table(t, SOURCE, [("考评得分", "score", scores), ("扣分原因", "reason", reasons),
                                 ("弄虚作假", "falsified", falsified)], units=c["unit"], indicators=c["code"])
     for f in SPEC.fields:
         if f.kind == "date":

@@ -65,6 +65,9 @@ def layout(scheme: Scheme) -> FormSpec:
 
 
 def recipients(scheme: Scheme) -> list[Recipient]:
+    """The leaders overseeing units, where a component is scored from their ranks or grades (else none)."""
+    if not scheme.uses(LEADER):
+        return []
     return [Recipient("leader", l.code, f"{l.name}（{l.title or l.cls}）", l.email) for l in scheme.leaders
             if scheme.units_overseen_by(l)]
 

@@ -8,6 +8,8 @@ from .inputs import Reading
 from .spec import GROUP, INPUT, BodyRow, Column, Field, FormSpec, Recipient, unit_grid
 from .write import list_validation, open_table_form
 
+SOURCE = "评议"  # the marks' source, and the components' 来源 that makes rater groups receive a form
+
 SHEET = "评议表"
 GRADES = unit_grid(
     SHEET,
@@ -20,6 +22,9 @@ SPEC = FormSpec(kind="rater", label="民主评议表", folder="评议组", grids
 
 
 def recipients(scheme: Scheme) -> list[Recipient]:
+    """The rater groups with units to rate, where a component is scored from their grades (else none)."""
+    if not scheme.uses(SOURCE):
+        return []
     return [Recipient("rater", g.code, g.name, g.email, g.contact) for g in scheme.rater_groups
             if scheme.units_rated_by(g)]
 
@@ -55,7 +60,7 @@ def expected(scheme: Scheme, code: str) -> dict[str, list[BodyRow]]:
 
 def read_marks(rd: Reading) -> None:
     t = rd.table(GRADES, ("grade", "comment"))
-    rd.mark_table(t, "评议", [("评议等次", "grade", rd.choices(t, "grade", "评议等次", list(rd.scheme.rater_grades), required=True)),
+    rd.mark_table(t, SOURCE, [("评议等次", "grade", rd.choices(t, "grade", "评议等次", list(rd.scheme.rater_grades), required=True)),
                             ("意见建议", "comment", rd.texts(t, "comment", "意见建议"))], units=t.ids, indicators="")
     for f in SPEC.fields:
         if f.kind == "date":
