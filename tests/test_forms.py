@@ -211,6 +211,25 @@ def test_the_paper_setting_chooses_the_print_layout(city, province):
         assert int(ws.page_setup.scale or 100) == 100
 
 
+def test_a_departments_form_prints_what_it_shows_and_says_unit_and_indicator_on_every_page(city):
+    """K01 (grouped by indicator, its indicator columns hidden) fits one A4 page across: hidden columns take no
+    room. K08 (grouped by unit) hides the unit's columns, which its heading rows say, merged across so the unit's
+    name shows on both pages across; 指标代码 and 指标名称 repeat on each."""
+    grid = evaluator_form.SCORES
+    forms = {p.name.split("_")[1]: p for p in city.forms("考评部门")}
+    ws = openpyxl.load_workbook(forms["K01"])[evaluator_form.SHEET]
+    assert not ws.col_breaks.brk and int(ws.page_setup.scale or 100) >= 90
+    ws = openpyxl.load_workbook(forms["K08"])[evaluator_form.SHEET]
+    letter = {c.key: grid.letter(c.key) for c in grid.columns}
+    assert ws.column_dimensions[letter["unit"]].hidden and ws.column_dimensions[letter["unit_name"]].hidden
+    assert ws.print_title_cols == f"$A:${letter['name']}" and ws.col_breaks.brk
+    headings = sorted((r for r in ws.merged_cells.ranges if r.min_col == 1 and r.max_col == len(grid.columns)
+                       and r.min_row > grid.header_row + 1),
+                      key=lambda r: r.min_row)
+    first = ws.cell(headings[0].min_row, 1).value
+    assert first.startswith("D001") and "市发改委" in first and len(headings) >= 13
+
+
 def test_a_paper_other_than_a4_or_a3_is_refused(city_office):
     from tests.helpers import set_settings
     from xlplugin.officebook import FileOfficeBook

@@ -71,6 +71,7 @@ def _row(unit, ind, reports: SelfReports | None) -> BodyRow:
 
 #: the columns a form grouped by indicator leaves out of its unit rows: its heading row says them once
 PER_INDICATOR = frozenset(("code", "name", "target", "rule"))
+PER_UNIT = frozenset(("unit", "unit_name"))  # said by the unit's heading row in the layout by unit
 
 
 def by_indicator(scheme: Scheme, evaluator_name: str) -> bool:
@@ -124,10 +125,12 @@ def write(scheme: Scheme, period: Period, recipient: Recipient, path: Path, repo
     w.label(ws, 3, 0, "说明：黄色单元格由考评部门填写；考评得分须在 0 至该项分值之间，有扣分的须写明扣分原因；"
                       "核实发现弄虚作假的，“弄虚作假”选“是”，该项不得分。", width - 1, fmt="note")
     rows = score_rows(scheme, recipient.name, reports)
-    hidden = set(PER_INDICATOR) if by_indicator(scheme, recipient.name) else set()
+    # the heading rows say what the rows under them share (an indicator, or a unit): its own columns are hidden;
+    # the first four columns stay in view and repeat on every page across, so each row says unit and indicator
+    hidden = set(PER_INDICATOR) if by_indicator(scheme, recipient.name) else set(PER_UNIT)
     if not any(r.values.get("bureau") for r in rows):
         hidden.add("bureau")  # no statistics bureau figure for any of these rows
-    w.grid(SCORES, rows, freeze_cols=2, hidden=frozenset(hidden), validations={
+    w.grid(SCORES, rows, freeze_cols=4, hidden=frozenset(hidden), validations={
         "score": score_validation("考评得分"),
         "falsified": list_validation("弄虚作假", list(FALSIFIED), "核实发现弄虚作假选“是”，否则选“否”或不填。"),
     })

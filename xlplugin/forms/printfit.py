@@ -27,8 +27,9 @@ FILL = 0.94  # share of a page's height planned full: room for LibreOffice's rou
 SHORT_LAST = 0.3  # a table's last page holding less than this share of a page is evened out with the one before
 
 
-def column_points(width: float) -> float:
-    return PT_PER_UNIT * width + PT_PER_COLUMN
+def column_points(width: float | None) -> float:
+    """A column's printed width in points; a hidden column (width None) prints nothing."""
+    return 0.0 if width is None else PT_PER_UNIT * width + PT_PER_COLUMN
 
 
 def printable(paper: str, landscape: bool) -> tuple[float, float]:
@@ -46,7 +47,7 @@ class Across:
     breaks: tuple[int, ...] = ()
 
 
-def plan_across(widths: list[float], page_width: float, keep: int = 0, prefer: int | None = None) -> Across:
+def plan_across(widths: list[float | None], page_width: float, keep: int = 0, prefer: int | None = None) -> Across:
     """The largest scale (≤ 100%) at which the columns print one page wide, if that is at least 90%; else parts
     side by side, each with the first `keep` columns repeated: split before column `prefer` (where the inputs
     start) when both parts fit, else as few parts as fit, filled left to right."""
@@ -150,12 +151,19 @@ class SheetPrint:
     print_from: int = 0  # the first printed row
 
 
-def widths_of(ws) -> list[float]:
-    """An XlsxWriter worksheet's column widths in units (it keeps them as 7·w + 5 pixels), up to its last column."""
+def widths_of(ws) -> list[float | None]:
+    """An XlsxWriter worksheet's column widths in units (it keeps them as 7·w + 5 pixels), up to its last column;
+    None for a hidden column (the grouped evaluator's form hides the indicator's own columns)."""
     last_col = ws.dim_colmax if ws.dim_colmax is not None else 0
-    px = [(ws.col_info[c].width if c in ws.col_info and ws.col_info[c].width is not None else ws.default_col_width)
-          for c in range(last_col + 1)]
-    return [(p - PT_PER_COLUMN) / PT_PER_UNIT for p in px]
+    widths: list[float | None] = []
+    for c in range(last_col + 1):
+        info = ws.col_info.get(c)
+        if info is not None and info.hidden:
+            widths.append(None)
+            continue
+        px = info.width if info is not None and info.width is not None else ws.default_col_width
+        widths.append((px - PT_PER_COLUMN) / PT_PER_UNIT)
+    return widths
 
 
 def lay_out_across(ws, paper: str, sp: SheetPrint) -> Across:

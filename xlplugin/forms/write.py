@@ -371,6 +371,12 @@ class FormWriter:
                 self._heading(ws, r, width, body.label, shown_width)
                 self.definitions.append([canonical(body.label)])
                 continue
+            if body.id.startswith(GROUP) and grid.columns[0].key in hidden:
+                # its first column hidden, a label would not show there: merged across, it shows in what is visible
+                ws.merge_range(r, 0, r, width - 1, body.label, self.fmt["group_first"])
+                self.definitions.append([canonical(body.label)])
+                together.add(r)
+                continue
             if body.id.startswith(GROUP):
                 # not merged: the label overflows into the row's blank cells, and a form has ~25 such rows
                 # (merge_range costs a tenth of a form's writing time)
@@ -541,7 +547,7 @@ class FormWriter:
 
     def _fit_titles(self, ws, sp: SheetPrint) -> None:
         """The title block's rows as tall as their wrapped text."""
-        width = sum(widths_of(ws))
+        width = sum(w for w in widths_of(ws) if w is not None)
         for row, (text, size) in sp.titles.items():
             ws.set_row(row, max(row_height([(text, width)], font_size=size, pad=6), 16))
 
