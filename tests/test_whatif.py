@@ -54,6 +54,7 @@ def test_doubling_one_weight_moves_units_by_the_points_it_gave(cycle, capsys):
     code, out = run(capsys, "whatif", cycle)
     assert code == 0, out
     assert "个单位总分变化" in out and f"权重:{KEY}" in out
+    assert f"权重合计为 {100 + weight:g}%（正式方案为 100%）" in out  # the office is told its totals exceed 100
 
     # nothing official moved: every other sheet reads the same, the record is byte-identical
     after = official(cycle)

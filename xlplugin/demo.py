@@ -45,16 +45,28 @@ def demo_send(book: FileOfficeBook, what: str, say=print, period: str | None = N
 
 
 def demo_whatif(book: FileOfficeBook, scheme, say=print):
-    """方案模拟: double the first component the evaluating departments score and show how the ranking moves."""
-    comp = next(c for c in scheme.components if c.source == "考评部门")
+    """方案模拟: five points of weight moved to the largest component the evaluating departments score from the
+    largest other one (the weights still add up to 100), and how the ranking moves."""
+    scored = max((c for c in scheme.components if c.source == "考评部门"), key=lambda c: c.weight)
+    other = max((c for c in scheme.components if c is not scored and c.source != "自评"), key=lambda c: c.weight,
+                default=None)
     sheet = book.read_sheet(ledger.WHATIF.name).reset_index(drop=True)
-    sheet.loc[sheet["项目"] == f"权重:{comp.name}", "值"] = comp.weight * 2
+    if other is not None:
+        shift = min(5.0, other.weight)
+        sheet.loc[sheet["项目"] == f"权重:{scored.name}", "值"] = scored.weight + shift
+        sheet.loc[sheet["项目"] == f"权重:{other.name}", "值"] = other.weight - shift
+    else:  # one component (the province): a stricter top grade instead
+        top = scheme.grades[0]
+        sheet.loc[sheet["项目"] == f"等次下限:{top.name}", "值"] = top.lower + scheme.settings.base / 50
     book.write_sheets({ledger.WHATIF.name: sheet})
     result = whatif(book)
     for line in result.summary().splitlines():
         say(f"　　{line}")
-    for r in result.table.head(3).itertuples(index=False):
-        say(f"　　· {r.单位名称}：{r.正式总分:.2f} → {r.模拟总分:.2f}，第 {r.正式总排名} 名 → 第 {r.模拟总排名} 名")
+    table = result.table
+    changed = table[(table["总分变化"] != 0) | (table["正式等次"] != table["模拟等次"])]
+    for r in changed.head(3).itertuples(index=False):
+        grade = f"，{r.正式等次} → {r.模拟等次}" if r.正式等次 != r.模拟等次 else ""
+        say(f"　　· {r.单位名称}：{r.正式总分:.2f} → {r.模拟总分:.2f}，第 {r.正式总排名} 名 → 第 {r.模拟总排名} 名{grade}")
     return result
 
 

@@ -82,9 +82,13 @@ def alternative(scheme: Scheme, sheet: pd.DataFrame) -> tuple[Scheme, list[str]]
             grades[name] = replace(grades[name], lower=number)
         else:
             grades[name] = replace(grades[name], quota=number)
-        changes.append(f"{item} = {value}")
+        changes.append(f"{item} = {number:g}" if number is not None else f"{item} = {value}")
     if problems:
         raise SchemeError(problems)
+    total = sum(c.weight for c in components.values())
+    if abs(total - 100) > 1e-6:  # allowed, to see one component's pull, but said: totals are then not out of 100
+        changes.append(f"注意：模拟方案各组成部分权重合计为 {total:g}%（正式方案为 100%），"
+                       f"总分满分随之变为 {scheme.settings.base * total / 100:g} 分")
     lowers = [g.lower for g in grades.values()]
     if lowers != sorted(lowers, reverse=True):
         raise SchemeError([Problem(ledger.WHATIF.name, None, "模拟的等次下限须自高而低排列（优秀最高）")])
