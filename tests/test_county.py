@@ -27,8 +27,10 @@ from xlplugin.samples import FILES, SAMPLE_NAMES
 from xlplugin.scheme import SchemeError, load_scheme
 from xlplugin.scoring import Inputs, score
 
-#: the seed documents, beside the project's checkouts (../shared/seeds); the quotes are checked where they are
-SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+#: the source documents the samples cite, shipped with the project (docs/依据文件/N_《short title》.txt)
+SOURCES = Path(__file__).resolve().parents[1] / "docs" / "依据文件"
+TITLES = {f.stem.split("_", 1)[1]: f for f in SOURCES.glob("*.txt")}
+CITED = "《(" + "|".join(TITLES) + ")》"
 
 
 def run(capsys, *argv) -> str:
@@ -67,7 +69,7 @@ def _notes(sample: str):
 
 @pytest.mark.parametrize("sample", SAMPLE_NAMES)
 def test_every_sample_row_says_where_its_numbers_come_from(sample):
-    """Every CSV of every sample has a 说明 on every row, citing a seed (依据：种子文件00N ‘原句’) or saying it is the
+    """Every CSV of every sample has a 说明 on every row, citing a document (依据：《松原评估意见》‘原句’) or saying it is the
     sample's own choice (样例自定), or pointing at the row above (同上). In 设置 only the scheme's own items do; the
     others (folders, mail server, record file) are the tool's and say what they are for."""
     for name, rows in _notes(sample):
@@ -77,20 +79,20 @@ def test_every_sample_row_says_where_its_numbers_come_from(sample):
             assert note.strip(), f"{sample}/{name} line {n}: no 说明"
             if name == "settings.csv" and row["项目"] not in SCHEME_SETTINGS:
                 continue
-            assert re.search(r"种子文件00\d|样例自定|同上", note), f"{sample}/{name} line {n}: {note!r}"
+            assert re.search(CITED + "|样例自定|同上", note), f"{sample}/{name} line {n}: {note!r}"
 
 
-@pytest.mark.skipif(not SEEDS.is_dir(), reason="the seed documents (../shared/seeds) are not beside this checkout")
 @pytest.mark.parametrize("sample", SAMPLE_NAMES)
-def test_quoted_sentences_are_in_the_seed_cited(sample):
-    """A phrase quoted ‘…’ in a 说明 stands word for word in the seed document named before it."""
-    seeds = {f.name[:3]: _normal(f.read_text(encoding="utf-8")) for f in SEEDS.glob("*.txt")}
+def test_quoted_sentences_are_in_the_document_cited(sample):
+    """A phrase quoted ‘…’ in a 说明 stands word for word in the document named before it (docs/依据文件)."""
+    assert len(TITLES) == 5
+    seeds = {title: _normal(f.read_text(encoding="utf-8")) for title, f in TITLES.items()}
     quoted = 0
     for name, rows in _notes(sample):
         for row in rows:
             note = row["说明"]
             for m in re.finditer(r"‘([^’]+)’", note):
-                cited = re.findall(r"种子文件(\d{3})", note[:m.start()])
+                cited = re.findall(CITED, note[:m.start()])
                 assert cited, f"{sample}/{name}: ‘{m.group(1)}’ cites no seed"
                 assert _normal(m.group(1)) in seeds[cited[-1]], f"{sample}/{name}: ‘{m.group(1)}’ not in seed {cited[-1]}"
                 quoted += 1
@@ -109,13 +111,13 @@ def test_numbers_the_seeds_state_cite_them(sample):
         if row["组成部分"] == "民主评估":  # seed 002's paragraph on it is missing: 15 % is the remainder, the sample's
             assert "样例自定" in row["说明"]
             continue
-        assert re.search(r"依据：种子文件00[23]", row["说明"]), row
+        assert re.search(r"依据：《(松原评估意见|评估参考方案汇编)》", row["说明"]), row
         if sample == "city":
             assert f"权重的{row['权重(%)']}％" in row["说明"], row
     for row in _rows(sample, "leaders.csv"):
         assert f"评估占{row['权重(%)']}％" in row["说明"], row
     for row in _rows(sample, "grades.csv"):
-        assert "种子文件002‘评估得分" in row["说明"] and (row["最低分"] == "0" or f"在{row['最低分']}" in row["说明"]), row
+        assert "《松原评估意见》‘评估得分" in row["说明"] and (row["最低分"] == "0" or f"在{row['最低分']}" in row["说明"]), row
     assert "20％、18％、16％、14％" in _rows(sample, "grades.csv")[0]["说明"]
     for row in _rows(sample, "indicators.csv"):
         if row["类型"] == "共性" and row["指标代码"] != "GX10":
@@ -128,8 +130,8 @@ def test_numbers_the_seeds_state_cite_them(sample):
 
 def test_province_says_its_grades_are_borrowed():
     for row in _rows("province", "grades.csv"):
-        assert "样例自定" in row["说明"] and "种子文件002" in row["说明"], row
-    assert "种子文件001" in _rows("province", "periods.csv")[0]["说明"]
+        assert "样例自定" in row["说明"] and "《松原评估意见》" in row["说明"], row
+    assert "《辽宁2012实施方案》" in _rows("province", "periods.csv")[0]["说明"]
 
 
 # ------------------------------------------------------------------------------------------ the county sample
