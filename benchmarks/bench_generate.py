@@ -385,14 +385,20 @@ def baseline_write(scheme: Scheme, period: Period, unit: Unit, path: Path) -> Pa
     ws.add_data_validation(dv)
     _merge(ws, 18, 1, 22, 1, "自评理由", **label)
     _merge(ws, 18, 2, 22, 5, "", **block)
-    _merge(ws, 24, 1, 24, 5, "三、加分申报（经领导班子审议后申报，须附佐证材料；无则不填）", **section)
+    # 加分申报: a sheet of its own (as the form has it)
+    report = ws
+    ws = wb.create_sheet(unit_form.BONUS.sheet)
+    _sheet_setup(ws, meta, password)
+    for i, col in enumerate(unit_form.BONUS.columns, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = col.width
+    _merge(ws, 1, 1, 1, 5, "三、加分申报（经领导班子审议后申报，须附佐证材料；无则不填）", **section)
     bh = unit_form.BONUS.header_row + 1
     for i, col in enumerate(unit_form.BONUS.columns, start=1):
         _style(ws.cell(bh, i, col.header), bold=True, horizontal="center", wrap=True, fill="D9E1F2")
     kinds = ",".join(b.name for b in scheme.bonus_kinds)
     for n in range(1, unit_form.BONUS_ROWS + 1):
         r = bh + n
-        meta.rows.append((unit_form.REPORT_SHEET, r - 1, f"加分{n}"))
+        meta.rows.append((unit_form.BONUS.sheet, r - 1, f"加分{n}"))
         definitions.append([canonical(n)])
         _style(ws.cell(r, 1, n), horizontal="center")
         for i in range(2, 6):
@@ -403,6 +409,7 @@ def baseline_write(scheme: Scheme, period: Period, unit: Unit, path: Path) -> Pa
     dv = DataValidation(type="decimal", operator="between", formula1="0", formula2="1", showErrorMessage=True)
     dv.add(f"D{bh + 1}:D{bh + unit_form.BONUS_ROWS}")
     ws.add_data_validation(dv)
+    ws = report
     _merge(ws, 33, 1, 33, 5, "四、主要负责人审核", **section)
     _merge(ws, 34, 1, 34, 5, "本单位对所填报数据和材料的真实性、准确性负责，数据已经主要负责人据实核准。", border=False)
     _merge(ws, 36, 1, 36, 1, "主要负责人", **label)
@@ -444,9 +451,10 @@ def compare(xl_path: Path, base_path: Path) -> str:
     if len(a) != len(b):
         return f"DIFFERENT: {len(a)} vs {len(b)} rows from the header down"
     defs = [i for i, c in enumerate(unit_form.INDICATORS.columns) if c.role == DEF]
+    code = unit_form.INDICATORS.col("code")
     data = 0
     for n, (x, y) in enumerate(zip(a, b)):
-        if str(x[0]).startswith("GX"):
+        if n and len(x) > code and x[code] not in (None, ""):  # an indicator row (headings, subtotals: no code)
             data += 1
             cols = defs
         else:
