@@ -118,8 +118,10 @@ def _field_value(key: str):
         return rng.choice([g.name for g in scheme.grades[:2]])
     if key == "grade_reason":
         return rng.choice(REASONS)
-    if key == "head_name":
+    if key in ("head_name", "filler"):
         return rng.choice(SURNAMES) + rng.choice(GIVEN)
+    if key == "phone":
+        return f"0438-{rng.randint(6100000, 6199999)}"
     if key == "sign_date":
         return datetime(year + 1, 1, rng.randint(5, 12))
     return None
@@ -130,6 +132,7 @@ def filling(scheme):
     """While active, xlplugin's unit-form writer fills every input as a careful clerk would."""
     orig_write, orig_rows, orig_bonus, orig_field = (unit_form.write, unit_form.indicator_rows, unit_form.bonus_rows,
                                                      FormWriter.field)
+    orig_paragraphs = FormWriter.paragraphs
 
     def write(scheme_, period, recipient, path):
         _fill["rng"] = random.Random(f"bench_collect:{recipient.code}")
@@ -168,14 +171,23 @@ def filling(scheme):
         else:
             ws.write_string(f.row, f.col, value, style)
 
+    def paragraphs(self, ws, f, chars, **kw):
+        """A text written in paragraphs (总体情况, 自评理由): the clerk's text in the first cell."""
+        orig_paragraphs(self, ws, f, chars, **kw)
+        value = _field_value(f.key) if _fill["on"] and self.meta.kind == "unit" else None
+        if value is not None:
+            ws.write_string(f.row, f.col, value, self.fmt["input_block"])
+
     unit_form.write, unit_form.indicator_rows, unit_form.bonus_rows, FormWriter.field = (write, indicator_rows,
                                                                                          bonus_rows, field)
+    FormWriter.paragraphs = paragraphs
     _fill.update(on=True, scheme=scheme)
     try:
         yield
     finally:
         unit_form.write, unit_form.indicator_rows, unit_form.bonus_rows, FormWriter.field = (orig_write, orig_rows,
                                                                                              orig_bonus, orig_field)
+        FormWriter.paragraphs = orig_paragraphs
         _fill.update(on=False, scheme=None, rng=None)
 
 
@@ -203,7 +215,7 @@ def write_filled_forms(scheme, period, folder: Path, workers: int) -> list[Path]
 
 # -------------------------------------------------------------------------------------------- readers
 
-SHEETS = (unit_form.INDICATORS.sheet, unit_form.REPORT_SHEET)
+SHEETS = (unit_form.INDICATORS.sheet, unit_form.REPORT_SHEET, unit_form.BONUS.sheet)
 
 
 def read_openpyxl(paths: list[Path]) -> int:
