@@ -330,7 +330,10 @@ def test_county_demo_runs_the_whole_year(tmp_path, capsys):
     out = run(capsys, "demo", tmp_path / "demo", "--sample", "county")
     assert "county：松原市各县（区）政府" in out and "领导对每个单位定等次" in out
     assert "定等评价表" in out and "等次“优”不是可选项" in out  # a leader's mistake caught at its cell
-    assert "【12/12】" in out and "完成" in out
+    assert "【14/14】" in out and "完成" in out
+    # the leaders grade after the rest is collected, their forms made again with each county's scores so far
+    leaders_round = out.split("领导评价表重新生成", 2)[2].split("【", 1)[0]
+    assert re.search(r"人民政府 考评部门 \d+\.\d\d、评议 \d+\.\d\d，合计 \d+\.\d\d", leaders_round), leaders_round
     book = FileOfficeBook(tmp_path / "demo" / "考评台账.xlsx")
     ranking = book.read_sheet(ledger.RANKING.name)
     assert len(ranking) == 5 and set(ranking["结果"]) == {"年度结果"}

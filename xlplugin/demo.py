@@ -19,6 +19,8 @@ from . import ledger
 from .collect import collect
 from .export import export
 from .feedback import feedback
+from .forms import leader as leader_form
+from .forms.read import FormFile, read_grid, read_meta
 from .generate import generate
 from .init import init
 from .mail import send
@@ -27,7 +29,7 @@ from .samples import SAMPLE_TITLES
 from .scheme import load_scheme
 from .score import WRITTEN, score
 from .margins import close_calls
-from .simulate import simulate_appeal, simulate_office, simulate_returns
+from .simulate import simulate_appeal, simulate_leaders, simulate_office, simulate_returns
 from .stats import deviations, read_stats
 from .whatif import whatif
 
@@ -42,6 +44,39 @@ def demo_send(book: FileOfficeBook, what: str, say=print, period: str | None = N
         say(f"　　如 {result.previews[0].name}（可用 Outlook、Foxmail、Thunderbird 等打开）")
     for line in result.details()[:5]:
         say(f"　　· {line}")
+
+
+def demo_leaders(book: FileOfficeBook, scheme, period: str, folder: Path, rng: random.Random, say=print,
+                 detailed: bool = True):
+    """The leaders' round: their forms made again now that the other components are collected (each unit's scores
+    so far beside the ranks), filled and returned, and collected with the rest."""
+    made = generate(book, period, kinds=["leader"])
+    say(f"　　{made.summary()}")
+    if detailed:
+        say(f"　　{so_far_line(made.paths[0])}")
+    for note in simulate_leaders(scheme, made.paths, folder, rng, period):
+        say(f"　　· {note}")
+    collected = collect(book, folder, period)
+    for line in collected.summary().splitlines():
+        say(f"　　{line}")
+    names = {p.name for p in made.paths}  # the others' problems were told in the round before
+    for line in [line for line in collected.error_lines(10_000) if line.split("，")[0].split("：")[0] in names]:
+        say(f"　　· {line}")
+    return collected
+
+
+def so_far_line(path: Path) -> str:
+    """One unit's scores so far as its leader form shows them, for the demo to print."""
+    form = FormFile(path)
+    spec = leader_form.spec_for(form.sheet_names)
+    rows = read_grid(form, spec.grids[0], read_meta(form))
+    _, _, cells = rows[0]
+    parts = [f"{c.header} {cells[c.key]:.2f}" for c in leader_form.FACTS
+             if isinstance(cells.get(c.key), (int, float)) and c.key != "so_far"]
+    total = cells.get("so_far")
+    shown = f"，合计 {total:.2f}" if isinstance(total, (int, float)) else ""
+    return (f"如 {path.name}：{cells['unit_name']} " + "、".join(parts) + shown
+            + f"（{cells.get('status') or '尚无数据'}）")
 
 
 def demo_whatif(book: FileOfficeBook, scheme, say=print):
@@ -91,7 +126,8 @@ def run_demo(folder: Path, say=print, sample: str = "city") -> dict:
     office = folder / OFFICE_NAME
     started = time.perf_counter()
     first = load_scheme(FileOfficeBook(init(office, sample, overwrite=True)))
-    steps = 1 + 3 * len(first.periods) + 5
+    leaders_round = first.uses(leader_form.SOURCE)  # the leaders rank (or grade) once the rest is in
+    steps = 1 + (4 if leaders_round else 3) * len(first.periods) + 5
     step = iter(range(1, steps + 1))
 
     def head(text: str) -> None:
@@ -126,7 +162,9 @@ def run_demo(folder: Path, say=print, sample: str = "city") -> dict:
         folder_in = ledger.submission_folder(book, scheme) / f"{scheme.settings.year}{period.name}"
         if folder_in.exists():
             shutil.rmtree(folder_in)
-        notes = simulate_returns(scheme, result.paths, folder_in, random.Random(2026 + n))
+        leaders = {p for p in result.paths if p.parent.name == leader_form.SPEC.folder}
+        notes = simulate_returns(scheme, [p for p in result.paths if p not in leaders], folder_in,
+                                 random.Random(2026 + n))
         for note in notes if last else notes[:3]:
             say(f"　　· {note}")
         collected = collect(book, folder_in, period.name)
@@ -134,6 +172,11 @@ def run_demo(folder: Path, say=print, sample: str = "city") -> dict:
             say(f"　　{line}")
         for line in collected.error_lines(12 if last else 3):
             say(f"　　· {line}" if not line.startswith("……") else f"　　{line}")
+
+        if leaders_round:
+            head(f"{period.name}：领导评价表重新生成，附各单位截至目前其他各部分的得分；领导据此"
+                 + ("定等" if scheme.leader_grading else "排名") + "后发回，再收集")
+            collected = demo_leaders(book, scheme, period.name, folder_in, random.Random(4052 + n), say, last)
         held.append(period.name)
 
         head(f"{period.name}：绩效办录入直接评分、审定加分、记录一票否决（模拟），计分、排名")

@@ -216,11 +216,9 @@ def simulate_returns(scheme: Scheme, forms: list[Path], folder: Path, rng: rando
     notes.append("情况说明.pdf.xlsx：PDF 改了扩展名")
     (folder / f"~${u[10].name}").write_bytes(b"\x00" * 165)
     notes.append(f"~${u[10].name}：Excel 打开文件时留下的临时文件")
-    leader = next(p for p in others if p.parent.name == leader_form.SPEC.folder)
-    lpath = returned[leader]
-    _edit(lpath, leader_form.RANKS.sheet, _first_data_ref(lpath, leader_form.RANKS, "rank", 1),
-          openpyxl.load_workbook(lpath)[leader_form.RANKS.sheet][_first_data_ref(lpath, leader_form.RANKS, "rank", 0)].value)
-    notes.append(f"{lpath.name}：两个单位排了同一名次")
+    leader = next((p for p in others if p.parent.name == leader_form.SPEC.folder), None)
+    if leader is not None:
+        notes.append(_leader_mistake(returned[leader]))
     if resave_with_libreoffice:
         import shutil
 
@@ -295,21 +293,42 @@ def _simulate_few(scheme: Scheme, units: list[Path], others: list[Path], folder:
         notes.append(f"{u[2].name}：自评得分填了 99（超过分值），次日发来更正版（以新文件为准）")
     leaders = [returned[p] for p in others if p.parent.name == leader_form.SPEC.folder and p in returned]
     if leaders:
-        lpath = leaders[-1]
-        spec = leader_form.spec_for(openpyxl.load_workbook(lpath).sheetnames)
-        grid = spec.grids[0]
-        if spec is leader_form.GRADING_SPEC:
-            _edit(lpath, grid.sheet, _first_data_ref(lpath, grid, "grade", 0), "优")
-            notes.append(f"{lpath.name}：等次填了“优”（不在下拉列表中）")
-        else:
-            first = openpyxl.load_workbook(lpath)[grid.sheet][_first_data_ref(lpath, grid, "rank", 0)].value
-            _edit(lpath, grid.sheet, _first_data_ref(lpath, grid, "rank", 1), first)
-            notes.append(f"{lpath.name}：两个单位排了同一名次")
+        notes.append(_leader_mistake(leaders[-1]))
     (folder / "县政府_自评表.xls").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504))
     notes.append("县政府_自评表.xls：旧版 .xls 格式")
     if resave and len(u) > 3 and _resave(u[3], folder):
         notes.append(f"{u[3].name}：用 LibreOffice 打开后另存（第三方软件保存）")
     return notes
+
+
+def _leader_mistake(lpath: Path) -> str:
+    """One leader's slip, planted in the returned form `lpath`: a grade not in the list, or a rank used twice."""
+    spec = leader_form.spec_for(openpyxl.load_workbook(lpath).sheetnames)
+    grid = spec.grids[0]
+    if spec is leader_form.GRADING_SPEC:
+        _edit(lpath, grid.sheet, _first_data_ref(lpath, grid, "grade", 0), "优")
+        return f"{lpath.name}：等次填了“优”（不在下拉列表中）"
+    first = openpyxl.load_workbook(lpath)[grid.sheet][_first_data_ref(lpath, grid, "rank", 0)].value
+    _edit(lpath, grid.sheet, _first_data_ref(lpath, grid, "rank", 1), first)
+    return f"{lpath.name}：两个单位排了同一名次"
+
+
+def simulate_leaders(scheme: Scheme, forms: list[Path], folder: Path, rng: random.Random,
+                     period: str | None = None) -> list[str]:
+    """Play the leaders, who rank (or grade) once the other components are in (seed 002: the 评估组's scores are
+    given to the leaders first): every leader returns the form on time, one with a slip."""
+    from datetime import datetime, timedelta
+
+    folder.mkdir(parents=True, exist_ok=True)
+    if period is None:
+        period = read_meta(FormFile(forms[0])).period if forms else scheme.period().name
+    deadline = datetime.fromisoformat((scheme.period(period).deadline or scheme.settings.deadline)[:10])
+    returned = []
+    for src in sorted(forms):
+        dst = fill(src, folder / src.name, scheme, rng)
+        _stamp(dst, deadline - timedelta(days=rng.randint(0, 3), hours=rng.randint(0, 8)))
+        returned.append(dst)
+    return [_leader_mistake(returned[-1])] if returned else []
 
 
 def simulate_office(book, scheme: Scheme, rng: random.Random, periods: list[str] | None = None) -> list[str]:

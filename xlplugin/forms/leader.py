@@ -18,6 +18,7 @@ from .inputs import Reading
 from .spec import INPUT, BodyRow, Column, Field, FormSpec, Grid, Recipient
 from .write import list_validation, open_table_form, row_height
 
+SOURCE = LEADER  # the marks' source, and the components' 来源 that makes leaders receive a form
 SHEET = "评价表"
 #: the scores so far, one column per source of the scheme's other components (xlplugin.standings.SOURCES), their
 #: total and what is still missing: definitions like the unit columns (locked and signed), blank before anything
@@ -66,7 +67,7 @@ def layout(scheme: Scheme) -> FormSpec:
 
 def recipients(scheme: Scheme) -> list[Recipient]:
     """The leaders overseeing units, where a component is scored from their ranks or grades (else none)."""
-    if not scheme.uses(LEADER):
+    if not scheme.uses(SOURCE):
         return []
     return [Recipient("leader", l.code, f"{l.name}（{l.title or l.cls}）", l.email) for l in scheme.leaders
             if scheme.units_overseen_by(l)]
@@ -172,7 +173,7 @@ def read_marks(rd: Reading) -> None:
 def _read_grades(rd: Reading) -> None:
     """Each unit's 等次, one of 定等分值's grades (anything else is reported at its cell and left out)."""
     t = rd.table(GRADES, ("grade", "comment"))
-    rd.mark_table(t, "领导", [("等次", "grade", rd.choices(t, "grade", "等次", list(rd.scheme.leader_grades), required=True)),
+    rd.mark_table(t, SOURCE, [("等次", "grade", rd.choices(t, "grade", "等次", list(rd.scheme.leader_grades), required=True)),
                             ("评语", "comment", rd.texts(t, "comment", "评语"))], units=t.ids, indicators="")
 
 
@@ -194,6 +195,6 @@ def _read_ranks(rd: Reading) -> None:
         if len(refs) > 1:
             for ref in refs:
                 rd.issue(SHEET, ref, f"名次 {rank} 重复（{'、'.join(refs)}）。", f"名次须为 1 至 {n} 各用一次，不得重复。")
-    rd.mark_table(t, "领导", [("名次", "rank", ranks), ("评语", "comment", rd.texts(t, "comment", "评语"))],
+    rd.mark_table(t, SOURCE, [("名次", "rank", ranks), ("评语", "comment", rd.texts(t, "comment", "评语"))],
                   units=t.ids, indicators="")
     # with every rank in 1..n and none repeated, n ranks are a permutation: nothing else to check
