@@ -7,6 +7,7 @@ place, and the signature still valid.
 """
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 from dataclasses import dataclass
@@ -442,17 +443,21 @@ def test_printed_text_is_at_least_9_points(prints, name):
         assert 9.0 <= min(body) and len(pages) <= 14
 
 
-@requires_soffice
+@pytest.mark.skipif(subprocess.run(["/usr/bin/python3", "-c", "import uno"], capture_output=True).returncode != 0,
+                    reason="needs LibreOffice and Debian's python3-uno (apt-get install python3-uno)")
 def test_a_5000_character_report_prints_whole_and_is_read_back(province, tmp_path):
-    """A clerk writes a 5,000-character 总体情况 into 自评报告, one paragraph a cell (as Word's paragraphs paste):
-    LibreOffice prints every paragraph to its last characters, and collect reads all 5,000 back as one mark."""
+    """A clerk types (or pastes from Word) a 5,000-character 总体情况 into 自评报告, one paragraph a cell, in
+    LibreOffice: the rows grow with the text, every paragraph prints to its last characters, the empty report
+    printed on one page; collect reads all 5,000 characters back as one mark."""
+    import json
+    from pathlib import Path
+
     from xlplugin.collect import read_submission
     from xlplugin.forms import unit as unit_form
     from xlplugin.simulate import fill as simulate_fill
     import random
 
     src = province.forms("被考评单位")[0]
-    filled = simulate_fill(src, tmp_path / "filled" / src.name, province.scheme, random.Random(3))
     body = "本年度围绕全省绩效考评指标体系，扎实推进各项重点工作，主要指标完成良好。"  # 36 characters
     paragraphs = []
     for n in range(1, unit_form.PARAGRAPHS + 1):
@@ -460,19 +465,30 @@ def test_a_5000_character_report_prints_whole_and_is_read_back(province, tmp_pat
         text = head + (body * 14)[:unit_form.PARAGRAPH_CHARS - len(head) - len(tail)] + tail
         paragraphs.append(text)
     assert sum(map(len, paragraphs)) == 5_000
-    wb = openpyxl.load_workbook(filled)
-    ws = wb[unit_form.REPORT_SHEET]
     f = unit_form.SUMMARY
-    for n, text in enumerate(paragraphs):
-        ws.cell(f.row + n + 1, f.col + 1).value = text
-    wb.save(filled)
-
-    pdf = soffice.convert_many([filled], "pdf", tmp_path / "pdf")[0]
+    cells = tmp_path / "cells.json"
+    cells.write_text(json.dumps([[f.sheet, f.row + n, f.col, text] for n, text in enumerate(paragraphs)],
+                                ensure_ascii=False), encoding="utf-8")
+    typed, pdf = tmp_path / "typed" / src.name, tmp_path / "typed" / "typed.pdf"
+    typed.parent.mkdir()
+    subprocess.run(["/usr/bin/python3", str(Path(__file__).parent / "uno_type.py"), str(src), str(typed), str(pdf),
+                    f"xlp-type-{os.getpid()}", str(cells)], check=True, timeout=300, capture_output=True)
     text = re.sub(r"\s+", "", pdf_text(pdf))
     for paragraph in paragraphs:
         assert paragraph in text, paragraph[-12:]  # each paragraph whole, to its last characters
     assert text.count("第10段完") == 1
 
+    # the empty report (as generated) prints 总体情况 on one page: its first and last paragraph boxes together
+    empty = soffice.convert_many([src], "pdf", tmp_path / "empty")[0]
+    pages = subprocess.run(["pdftotext", "-layout", str(empty), "-"], capture_output=True, text=True).stdout.split("\f")
+    assert any("第一段" in page and "第十段" in page for page in pages)
+
+    # what was typed is read back whole (the rest of the form filled in as well)
+    filled = simulate_fill(src, tmp_path / "filled" / src.name, province.scheme, random.Random(3))
+    wb = openpyxl.load_workbook(filled)
+    for n, text in enumerate(paragraphs):
+        wb[f.sheet].cell(f.row + n + 1, f.col + 1).value = text
+    wb.save(filled)
     o = read_submission(filled, filled.name, province.scheme, province.scheme.period())
     (summary,) = [m for m in o.marks if m.item == "总体情况"]
     assert summary.value == "\n".join(paragraphs) and len(summary.value.replace("\n", "")) == 5_000

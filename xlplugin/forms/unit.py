@@ -41,12 +41,12 @@ LABEL_WIDTH, TEXT_WIDTH = 13, 60  # 7·73 + 10 = 521 points: A4 portrait at 100%
 # 总体情况 is written in paragraphs, one input cell each, not in one merged box: a merged cell never grows to fit
 # its text (neither in Excel nor in LibreOffice), and no single cell can hold 5,000 characters in print (Excel's
 # tallest row is 409 pt, about 900 characters in this column, and a row never breaks across pages). Each
-# paragraph cell is a plain wide cell that wraps, its row already tall enough for PARAGRAPH_CHARS characters (so
-# the report prints whole from any application, even one that never fits rows, as a file filled by a script),
-# written without customHeight so that Excel, WPS and LibreOffice fit it to the text as the clerk types; ten rows
-# of 500 characters pack three to an A4 page.
+# paragraph cell is a plain wide cell that wraps, PARAGRAPH_LINES lines tall and written without customHeight, so
+# that Excel, WPS and LibreOffice fit the row to the text as the clerk types or pastes: an empty report prints on
+# one page, a full one on as many as it needs, every paragraph whole. (A file filled by a script, with no
+# spreadsheet application in between, keeps the starting height in print; collect reads its text whole anyway.)
 # Word's paragraphs pasted into the first cell fill the cells below it, one paragraph each.
-PARAGRAPHS, PARAGRAPH_CHARS = 10, 500
+PARAGRAPHS, PARAGRAPH_CHARS, PARAGRAPH_LINES = 10, 500, 4
 SUMMARY_CHARS = 5_000  # what 总体情况 may hold in all (PARAGRAPHS × PARAGRAPH_CHARS ≥ this)
 SUMMARY = Field("summary", "总体情况", REPORT_SHEET, 5, 1, last_row=5 + PARAGRAPHS - 1, required=True, kind="paragraphs")
 GRADE_FROM = SUMMARY.last_row + 2  # 二、自评等次
@@ -155,14 +155,14 @@ def write_report(w, scheme: Scheme, period: Period, recipient: Recipient, unit: 
     w.label(ws, 4, 0, f"工作目标完成情况、主要成效、存在的问题和改进措施。每格填写一段，每段不超过 {PARAGRAPH_CHARS} 字，"
                       f"合计不超过 {SUMMARY_CHARS:,} 字；从 Word 复制多段文字时，选中第一格后粘贴，各段依次填入下面的格中。",
             1, fmt="note")
-    w.paragraphs(ws, SUMMARY, PARAGRAPH_CHARS, labels=[f"第{chinese_number(n)}段" for n in range(1, PARAGRAPHS + 1)])
+    w.paragraphs(ws, SUMMARY, PARAGRAPH_CHARS, lines=PARAGRAPH_LINES, labels=[f"第{chinese_number(n)}段" for n in range(1, PARAGRAPHS + 1)])
     w.keep_together(ws, 3, SUMMARY.row)  # the heading prints with the first paragraph
     w.label(ws, GRADE_FROM, 0, "二、自评等次", 1, fmt="section")
     w.label(ws, SELF_GRADE.row, 0, SELF_GRADE.label)
     grades = [g.name for g in scheme.grades]
     w.field(ws, SELF_GRADE, validation=list_validation("自评等次", grades, "请从下拉列表中选择：" + "、".join(grades)))
     w.label(ws, GRADE_REASON.row, 0, GRADE_REASON.label)
-    w.paragraphs(ws, GRADE_REASON, PARAGRAPH_CHARS, lines=4)
+    w.paragraphs(ws, GRADE_REASON, PARAGRAPH_CHARS, lines=PARAGRAPH_LINES)
     w.keep_together(ws, GRADE_FROM, GRADE_REASON.row)
     w.label(ws, SIGN_FROM, 0, "三、审核签字", 1, fmt="section")
     w.label(ws, SIGN_FROM + 1, 0, "本单位对所填报的数据和材料（指标考评表、自评报告、加分申报）的真实性、准确性负责，"
