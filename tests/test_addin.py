@@ -70,8 +70,8 @@ def test_ribbon_xml_is_the_button_list():
                for b in group.findall("ui:button", NS)]
         assert got == [{"id": b.id, "label": b.label, "imageMso": b.image, "onAction": CALLBACK, "screentip": b.label,
                         "supertip": b.tip, "size": "large"} for b in expected.buttons]
-    assert [b.label for b in BUTTONS] == ["初始化台账", "生成表格", "发送表格", "收集汇总", "更新预填表格", "计算排名", "方案模拟", "生成反馈",
-                                          "发送反馈", "打开输出文件夹", "帮助"]
+    assert [b.label for b in BUTTONS] == ["初始化台账", "生成表格", "发送表格", "收集汇总", "更新预填表格", "发送更新的表格", "计算排名",
+                                          "方案模拟", "生成反馈", "发送反馈", "打开输出文件夹", "帮助"]
     assert len({b.id for b in BUTTONS}) == len(BUTTONS)
     assert not any("完成后提供" in b.tip for b in BUTTONS)  # every button works: no "comes later"
 
@@ -588,5 +588,5 @@ def test_help_icon_and_send_tooltips(built):
     assert help_button.get("imageMso") == next(b.image for b in BUTTONS if b.id == "xlp_help") == "Info"
     later = re.compile(r"以后|稍后|后续|将来|暂不|暂未|尚未|即将|完成后提供|开发中|later", re.I)
     sends = [b for b in BUTTONS if b.label.startswith("发送")]
-    assert len(sends) == 2 and all("电子邮件" in b.tip and not later.search(b.tip) for b in sends)
+    assert len(sends) == 3 and all("电子邮件" in b.tip and not later.search(b.tip) for b in sends)
     assert all(not later.search(b.get("supertip")) for b in ribbon(built).findall(".//ui:button", NS))

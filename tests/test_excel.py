@@ -326,7 +326,7 @@ def cycle(tmp_path_factory) -> dict:
 
 def test_every_button_has_a_test():
     tested = {"xlp_init", "xlp_generate", "xlp_collect", "xlp_prefill", "xlp_score", "xlp_whatif", "xlp_feedback", "xlp_send_forms",
-              "xlp_send_feedback", "xlp_open_output", "xlp_help"}
+              "xlp_send_updated", "xlp_send_feedback", "xlp_open_output", "xlp_help"}
     assert set(HANDLERS) == tested
 
 
@@ -483,7 +483,7 @@ def test_open_output_folder(cycle, monkeypatch):
     assert wb.alerts == []
 
 
-@pytest.mark.parametrize("control_id", ["xlp_send_forms", "xlp_send_feedback"])
+@pytest.mark.parametrize("control_id", ["xlp_send_forms", "xlp_send_updated", "xlp_send_feedback"])
 def test_send_buttons_run_the_send_verb(cycle, control_id):
     """The buttons run the same send as the CLI (tested against a real SMTP server in test_mail); here no
     server listens on the sample's 127.0.0.1:8025, and the clerk is told so in Chinese, in a message box."""

@@ -525,6 +525,24 @@ def test_changes_after_sending_are_reported_not_resent(office, smtp):
         send(FileOfficeBook(office), "forms", kinds=["rater"], resend=["D001"])
 
 
+def test_forms_made_again_after_sending_are_sent_again_when_asked(office, smtp):
+    """更新预填表格 makes the departments' and leaders' forms again after they went out: `resend_updated` (the CLI's
+    --resend-updated, the ribbon's 发送更新的表格) sends exactly those again, and the corrected address; the forms
+    nobody changed are not sent twice, and a second run sends nothing."""
+    book = point_at(office, smtp)
+    messages = plan(book, kinds=["rater"])
+    assert len(send(book, "forms", kinds=["rater"]).sent) == 5
+    p02 = messages[1].files[0]
+    p02.write_bytes(p02.read_bytes() + b"\0")  # the form was made again
+    set_email(office, "评议组", "P04", "p04@songyuan.example.gov.cn")
+    result = send(FileOfficeBook(office), "forms", kinds=["rater"], resend_updated=True)
+    assert sorted(o.recipient.code for o in result.sent) == ["P02", "P04"] == sorted(o.recipient.code for o in result.updated)
+    assert not result.changed and len(result.already) == 3 and "（其中 2 封是更新后重发）" in result.summary()
+    assert len(smtp.handler.to("p04@songyuan.example.gov.cn")) == 1
+    again = send(FileOfficeBook(office), "forms", kinds=["rater"], resend_updated=True)
+    assert again.sent == [] and len(again.already) == 5
+
+
 def test_forms_body_greets_a_leader_by_name_and_post_and_says_what_is_locked(city):
     """A leader is greeted as 刘志刚市长 (领导's 姓名 + 职务), not by the form's recipient name 刘志刚（市长）; a unit keeps
     its name (and contact). The notes say what the forms show: only the yellow cells are filled in, the rest is locked

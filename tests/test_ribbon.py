@@ -88,7 +88,7 @@ class Sent:
 def test_send_shows_twelve_details_and_points_to_the_log(monkeypatch):
     calls = []
 
-    def send(office, what, progress):
+    def send(office, what, progress, resend_updated=False):
         calls.append((office, what))
         progress(3, 3)
         return Sent([f"第{i}条" for i in range(15)], ok=False, failed=["x"])
@@ -105,14 +105,28 @@ def test_send_shows_twelve_details_and_points_to_the_log(monkeypatch):
 
 
 def test_send_with_nothing_tried_shows_no_log(monkeypatch):
-    monkeypatch.setattr(ribbon, "send", lambda office, what, progress: Sent([]))
+    monkeypatch.setattr(ribbon, "send", lambda office, what, progress, resend_updated=False: Sent([]))
     ui = FakeRibbon("台账")
     ribbon.HANDLERS["xlp_send_forms"](ui)
     assert ui.alerts == [("摘要", False)] and ui.shown == []
 
 
+def test_send_updated_sends_the_forms_made_again(monkeypatch):
+    """发送更新的表格 runs the same send as 发送表格, asking it to send again what was made again since."""
+    calls = []
+
+    def send(office, what, progress, resend_updated=False):
+        calls.append((what, resend_updated))
+        return Sent([])
+
+    monkeypatch.setattr(ribbon, "send", send)
+    ribbon.HANDLERS["xlp_send_updated"](FakeRibbon("台账"))
+    ribbon.HANDLERS["xlp_send_forms"](FakeRibbon("台账"))
+    assert calls == [("forms", True), ("forms", False)]
+
+
 def test_send_clears_the_status_bar_when_it_fails(monkeypatch):
-    def send(office, what, progress):
+    def send(office, what, progress, resend_updated=False):
         raise ValueError("无法连接")
 
     monkeypatch.setattr(ribbon, "send", send)

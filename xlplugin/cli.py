@@ -203,7 +203,8 @@ def cmd_send(args) -> int:
     kinds = [args.kind] if getattr(args, "kind", None) else None
     resend = [c for part in (args.resend or []) for c in re.split(r"[,，、\s]+", part) if c]
     result = send(FileOfficeBook(args.office), args.what, args.period, dry_run=args.dry_run, kinds=kinds,
-                  resend=resend, progress=_progress("发送邮件" if not args.dry_run else "生成预览"))
+                  resend=resend, resend_updated=args.resend_updated,
+                  progress=_progress("发送邮件" if not args.dry_run else "生成预览"))
     _print_result(result, args.show, ledger.SEND_LOG.name)
     if not result.dry_run and (result.sent or result.failed or result.unknown):
         print(f"发送情况已记入考评台账“{ledger.SEND_LOG.name}”工作表。")
@@ -327,6 +328,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--dry-run", action="store_true", help="不连接邮件服务器，只在输出文件夹中生成 .eml 预览邮件")
     s.add_argument("--resend", action="append", metavar="代码",
                    help="对这些接收方（代码，逗号分隔）再发一次，即使已发送过或结果不明")
+    s.add_argument("--resend-updated", action="store_true",
+                   help="已发送过、此后表格重新生成（如收集后更新预填表格）或邮箱地址改过的，再发一次")
     s.add_argument("--show", type=int, default=20, metavar="条数", help="在屏幕上列出的问题条数（默认 20）")
     s.set_defaults(func=cmd_send)
 

@@ -142,7 +142,7 @@ def do_prefill(ui: Ribbon) -> None:
     with ui.progress("正在更新预填表格") as bar:
         result = generate(ui.office, kinds=list(PREFILLED), progress=bar)
     ui.alert(f"{result.summary()}\n考评部门评分表已预填各单位的自评情况，领导评价表附各单位截至目前的得分；"
-             "被考评单位和评议组的表格未重新生成。")
+             "被考评单位和评议组的表格未重新生成。已发出过的，请点“发送更新的表格”再发给各考评部门和领导。")
 
 
 def do_score(ui: Ribbon) -> None:
@@ -165,12 +165,12 @@ def do_feedback(ui: Ribbon) -> None:
     ui.alert(result.summary())
 
 
-def _send(ui: Ribbon, what: str, label: str) -> None:
+def _send(ui: Ribbon, what: str, label: str, resend_updated: bool = False) -> None:
     """The send verb, progress in the status bar, the outcome (and up to 12 details) in a message box; the
     发送记录 sheet shown when anything was tried."""
     bar = ui.progress(f"正在发送{label}")
     try:
-        result = send(ui.office, what, progress=bar)
+        result = send(ui.office, what, progress=bar, resend_updated=resend_updated)
     finally:
         bar.clear()
     lines = result.details()
@@ -186,6 +186,11 @@ def _send(ui: Ribbon, what: str, label: str) -> None:
 
 def do_send_forms(ui: Ribbon) -> None:
     _send(ui, "forms", "表格")
+
+
+def do_send_updated(ui: Ribbon) -> None:
+    """Forms sent before and made again since (更新预填表格), or whose recipient's address changed: sent again."""
+    _send(ui, "forms", "更新的表格", resend_updated=True)
 
 
 def do_send_feedback(ui: Ribbon) -> None:
@@ -225,11 +230,12 @@ HELP = """绩效考评加载项：按钮从左到右就是一个考评周期。
 3. 发送表格：把各自的表格用电子邮件发给每个接收方（“发送记录”工作表记下每一封，重发时只补发未成功的）。
 4. 收集汇总：读取“提交”文件夹中发回的表格，逐一校验，汇总到“提交情况”“校验问题”“汇总数据”工作表。
 5. 更新预填表格：收集各单位的表格后，重新生成考评部门评分表（预填各单位的自评情况）和领导评价表（附各单位截至目前的得分）。
-6. 计算排名：计分、定等次和排名，写入“总排名”等结果工作表（含等次余量和复核提示）。
-7. 方案模拟：按“方案模拟”工作表中的改动重新计分，与正式结果对照写入“模拟结果”，不改动正式结果。
-8. 生成反馈：为每个单位生成一份绩效反馈表。
-9. 发送反馈：把绩效反馈表用电子邮件发给各被考评单位。
-10. 打开输出文件夹：在资源管理器中打开本期的输出文件夹。
+6. 发送更新的表格：把发出后又重新生成（如更新预填表格后）或改了邮箱地址的表格再发一次，其他的不重复发送。
+7. 计算排名：计分、定等次和排名，写入“总排名”等结果工作表（含等次余量和复核提示）。
+8. 方案模拟：按“方案模拟”工作表中的改动重新计分，与正式结果对照写入“模拟结果”，不改动正式结果。
+9. 生成反馈：为每个单位生成一份绩效反馈表。
+10. 发送反馈：把绩效反馈表用电子邮件发给各被考评单位。
+11. 打开输出文件夹：在资源管理器中打开本期的输出文件夹。
 
 没有 Excel 的电脑（如 WPS、Linux）可以用命令行完成同样的工作：xlplugin -h"""
 
@@ -245,6 +251,7 @@ HANDLERS: dict[str, Callable[[Ribbon], None]] = {
     "xlp_send_forms": do_send_forms,
     "xlp_collect": do_collect,
     "xlp_prefill": do_prefill,
+    "xlp_send_updated": do_send_updated,
     "xlp_score": do_score,
     "xlp_whatif": do_whatif,
     "xlp_feedback": do_feedback,

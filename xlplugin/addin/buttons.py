@@ -58,6 +58,8 @@ TAB = Tab("xlpTab", "绩效考评", (
         Button("xlp_prefill", "更新预填表格", "RefreshAll",
                "按已收集的数据重新生成考评部门评分表（预填各单位的实际完成值、自评得分和情况说明）和领导评价表"
                "（附各单位截至目前的得分）；被考评单位和评议组的表格不变。"),
+        Button("xlp_send_updated", "发送更新的表格", "FileSendAsAttachment",
+               "用电子邮件把发出后又重新生成（如更新预填表格后）或邮箱地址改过的表格再发一次；其他的不重复发送。"),
     )),
     Group("xlpResults", "结果", (
         Button("xlp_score", "计算排名", "SortDescendingExcel",

@@ -75,6 +75,7 @@ class SendResult:
     already: list[Outgoing] = field(default_factory=list)  # sent in an earlier run
     held: list[tuple[Outgoing, str]] = field(default_factory=list)  # 结果不明 earlier: not repeated without --resend
     changed: list[tuple[Outgoing, str]] = field(default_factory=list)  # sent earlier; file or address changed since
+    updated: list[Outgoing] = field(default_factory=list)  # sent earlier, changed since, sent again (resend_updated)
     no_address: list[Outgoing] = field(default_factory=list)
     bad_address: list[tuple[Outgoing, list[str]]] = field(default_factory=list)
     missing: list[tuple[Outgoing, list[Path]]] = field(default_factory=list)
@@ -95,6 +96,8 @@ class SendResult:
                     f"位于：{where}")
         else:
             head = f"发送{label}：本次发出 {len(self.sent)} 封"
+            if self.updated:
+                head += f"（其中 {len(self.updated)} 封是更新后重发）"
             if self.failed:
                 head += f"，失败 {len(self.failed)} 封"
             if self.unknown:
@@ -128,12 +131,14 @@ class SendResult:
             hint = "请先生成表格" if self.what == "forms" else "请先生成反馈表"
             lines.append(f"缺少附件：{o.describe()}：{'、'.join(p.name for p in paths)}（{hint}）")
         for o, what in self.changed:
-            lines.append(f"已发送过，{what}，未重发：{o.describe()}；如需再发：--resend {o.recipient.code}")
+            lines.append(f"已发送过，{what}，未重发：{o.describe()}；如需再发：--resend {o.recipient.code}"
+                         f"（或 --resend-updated、功能区“发送更新的表格”重发全部有更新的）")
         return lines
 
 
 def send(book: OfficeBook, what: str, period: str | None = None, *, dry_run: bool = False,
-         kinds: list[str] | None = None, resend: list[str] | tuple[str, ...] = (), progress: Progress | None = None,
+         kinds: list[str] | None = None, resend: list[str] | tuple[str, ...] = (), resend_updated: bool = False,
+         progress: Progress | None = None,
          password: str | None = None, ssl_context: ssl.SSLContext | None = None) -> SendResult:
     """Send every `what` (forms / feedback) message of `period` not yet sent; see the module's docstring."""
     if what not in WHAT:
@@ -164,9 +169,13 @@ def send(book: OfficeBook, what: str, period: str | None = None, *, dry_run: boo
                     changes.append("此后文件有更新")
                 if o.addresses and "; ".join(o.addresses) != attempt["电子邮箱"]:
                     changes.append(f"邮箱地址已改为 {'; '.join(o.addresses)}")
-                if changes:
+                if changes and not resend_updated:
                     result.changed.append((o, "，".join(changes)))
-                continue
+                    continue
+                if not changes:
+                    continue
+                result.already.remove(o)  # updated since (e.g. forms made again with the units' reports): sent again
+                result.updated.append(o)
             if attempt["结果"] == UNKNOWN:
                 result.held.append((o, attempt["说明"]))
                 continue
