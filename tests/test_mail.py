@@ -14,6 +14,7 @@ from email import policy
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
@@ -532,11 +533,17 @@ def test_forms_made_again_after_sending_are_sent_again_when_asked(office, smtp):
     book = point_at(office, smtp)
     messages = plan(book, kinds=["rater"])
     assert len(send(book, "forms", kinds=["rater"]).sent) == 5
-    p02 = messages[1].files[0]
-    p02.write_bytes(p02.read_bytes() + b"\0")  # the form was made again
+    for m in messages[1:3]:
+        m.files[0].write_bytes(m.files[0].read_bytes() + b"\0")  # P02's and P03's forms were made again
     set_email(office, "评议组", "P04", "p04@songyuan.example.gov.cn")
+    # P03 has returned its form meanwhile (提交情况, as collect writes it): it is not sent the newer one
+    status = pd.DataFrame([["评议组", "P03", "市政协委员评议组", "已收到", "x.xlsx", None, 0, None, None],
+                           ["评议组", "P02", "服务对象代表评议组", "缺交", None, None, 0, None, None]],
+                          columns=list(ledger.STATUS.columns))
+    FileOfficeBook(office).write_sheets({ledger.STATUS.name: status})
     result = send(FileOfficeBook(office), "forms", kinds=["rater"], resend_updated=True)
     assert sorted(o.recipient.code for o in result.sent) == ["P02", "P04"] == sorted(o.recipient.code for o in result.updated)
+    assert [o.recipient.code for o in result.returned] == ["P03"] and "1 个接收方已交回表格" in result.summary()
     assert not result.changed and len(result.already) == 3 and "（其中 2 封是更新后重发）" in result.summary()
     assert len(smtp.handler.to("p04@songyuan.example.gov.cn")) == 1
     again = send(FileOfficeBook(office), "forms", kinds=["rater"], resend_updated=True)

@@ -135,7 +135,7 @@ def cmd_collect(args) -> int:
         print(f"  · {line}" if not line.startswith("……") else f"  {line}")
     if result.prefill:
         print(f"下一步：xlplugin generate {args.office} --kind evaluator 可将各单位自评情况预填进考评部门表，"
-              "再发给尚未交表的考评部门。")
+              f"再用 xlplugin send {args.office} --what forms --resend-updated 发给尚未交表的考评部门。")
     _backup_line(book)
     return 0
 

@@ -25,7 +25,8 @@ CLOSE_CALLS = 5  # the closest calls named here
 
 #: the next step when units' reports came in that the evaluating departments' forms do not show yet
 PREFILL = ("各单位的自评情况已收到：可重新生成考评部门评分表（功能区“更新预填表格”，或 xlplugin generate 台账 --kind "
-           "evaluator），把各单位的实际完成值、自评得分和情况说明预填进去，再发给尚未交表的考评部门。")
+           "evaluator），把各单位的实际完成值、自评得分和情况说明预填进去，再发给尚未交表的考评部门（功能区“发送更新的表格”，"
+           "或 xlplugin send 台账 --what forms --resend-updated）。")
 
 
 def next_step(status: pd.DataFrame | None, ranking: pd.DataFrame | None, prefill: bool = False) -> str:

@@ -26,7 +26,7 @@ from ..feedback import file_name
 from ..errors import UserError
 from ..files import safe_filename, sha256_file
 from ..forms import SPECS, Recipient
-from ..generate import plan as plan_forms
+from ..generate import RETURNED, plan as plan_forms
 from ..ledger import Progress
 from ..officebook import OfficeBook
 from ..scheme import Period, Scheme, load_scheme
@@ -76,6 +76,7 @@ class SendResult:
     held: list[tuple[Outgoing, str]] = field(default_factory=list)  # 结果不明 earlier: not repeated without --resend
     changed: list[tuple[Outgoing, str]] = field(default_factory=list)  # sent earlier; file or address changed since
     updated: list[Outgoing] = field(default_factory=list)  # sent earlier, changed since, sent again (resend_updated)
+    returned: list[Outgoing] = field(default_factory=list)  # changed since, not sent again: the form is back already
     no_address: list[Outgoing] = field(default_factory=list)
     bad_address: list[tuple[Outgoing, list[str]]] = field(default_factory=list)
     missing: list[tuple[Outgoing, list[Path]]] = field(default_factory=list)
@@ -108,6 +109,7 @@ class SendResult:
             (self.bad_address, "{} 个接收方的邮箱地址无效"),
             (self.missing, "{} 个接收方缺少附件文件"),
             (self.held, "{} 封此前发送结果不明（未重发）"),
+            (self.returned, "{} 个接收方已交回表格（更新的表格不再发送）"),
         ) if items]
         return head + ("；" + "，".join(parts) if parts else "") + "。"
 
@@ -130,10 +132,24 @@ class SendResult:
         for o, paths in self.missing:
             hint = "请先生成表格" if self.what == "forms" else "请先生成反馈表"
             lines.append(f"缺少附件：{o.describe()}：{'、'.join(p.name for p in paths)}（{hint}）")
+        for o in self.returned:
+            lines.append(f"已交回表格，更新的表格不再发送：{o.describe()}")
         for o, what in self.changed:
             lines.append(f"已发送过，{what}，未重发：{o.describe()}；如需再发：--resend {o.recipient.code}"
                          f"（或 --resend-updated、功能区“发送更新的表格”重发全部有更新的）")
         return lines
+
+
+def returned_forms(book: OfficeBook) -> set[tuple[str, str]]:
+    """(kind, recipient code) of every form 提交情况 shows as returned (已收到, 逾期) in the last collect."""
+    if ledger.STATUS.name not in book.sheet_names():
+        return set()
+    status = book.read_sheet(ledger.STATUS.name)
+    if not len(status):
+        return set()
+    kind_of = {spec.folder: kind for kind, spec in SPECS.items()}
+    back = status[status["状态"].isin(RETURNED)]
+    return {(kind_of.get(label), code) for label, code in zip(back["表格类型"], back["接收方代码"]) if code}
 
 
 def send(book: OfficeBook, what: str, period: str | None = None, *, dry_run: bool = False,
@@ -157,6 +173,7 @@ def send(book: OfficeBook, what: str, period: str | None = None, *, dry_run: boo
     if unknown_codes:
         raise UserError(f"--resend 中的代码不在本次的接收方中：{'、'.join(sorted(unknown_codes))}")
 
+    returned = returned_forms(book) if resend_updated else set()
     pending: list[Outgoing] = []
     for o in messages:
         attempt, last = attempts.get(o.key), last_rows.get(o.key)
@@ -173,6 +190,9 @@ def send(book: OfficeBook, what: str, period: str | None = None, *, dry_run: boo
                     result.changed.append((o, "，".join(changes)))
                     continue
                 if not changes:
+                    continue
+                if (o.kind, o.recipient.code) in returned:  # its form is in: a newer one would only confuse
+                    result.returned.append(o)
                     continue
                 result.already.remove(o)  # updated since (e.g. forms made again with the units' reports): sent again
                 result.updated.append(o)
