@@ -28,7 +28,7 @@ from xlplugin import cli
 from xlplugin.addin import cfb, ovba
 from xlplugin.addin.build import (CODE_PAGE, NO_PYTHON, NO_WORKBOOK, OLD_CONDA, UI_RELATIONSHIP, build,
                                   default_output, patch_xlwings, sources, template_path)
-from xlplugin.addin.buttons import BUTTONS, CALLBACK, TAB
+from xlplugin.addin.buttons import BUTTONS, CALLBACK, TAB, Button, Menu
 from xlplugin.addin.install import conda_settings, vba_code_page, write_config
 from xlplugin.addin.install import settings as addin_settings
 from xlplugin.errors import UserError
@@ -65,13 +65,28 @@ def test_ribbon_xml_is_the_button_list():
     assert (tab.get("id"), tab.get("label")) == (TAB.id, TAB.label)
     groups = tab.findall("ui:group", NS)
     assert [(g.get("id"), g.get("label")) for g in groups] == [(g.id, g.label) for g in TAB.groups]
+    keys = ("id", "label", "imageMso", "onAction", "screentip", "supertip", "size")
+
+    def button(b: Button, size: str | None) -> dict:
+        return {"id": b.id, "label": b.label, "imageMso": b.image, "onAction": CALLBACK, "screentip": b.label,
+                "supertip": b.tip, "size": size}
+
     for group, expected in zip(groups, TAB.groups):
-        got = [{k: b.get(k) for k in ("id", "label", "imageMso", "onAction", "screentip", "supertip", "size")}
-               for b in group.findall("ui:button", NS)]
-        assert got == [{"id": b.id, "label": b.label, "imageMso": b.image, "onAction": CALLBACK, "screentip": b.label,
-                        "supertip": b.tip, "size": "large"} for b in expected.buttons]
-    assert [b.label for b in BUTTONS] == ["初始化台账", "生成表格", "发送表格", "收集汇总", "更新预填表格", "发送更新的表格", "计算排名",
-                                          "方案模拟", "生成反馈", "发送反馈", "打开输出文件夹", "帮助"]
+        got, want = [], []
+        for control in group:  # buttons and menus, in order
+            got.append({k: control.get(k) for k in keys})
+            got += [{k: b.get(k) for k in keys} for b in control.findall("ui:button", NS)]  # a menu's items
+        for control in expected.buttons:
+            if isinstance(control, Menu):
+                want.append({**button(control, "large"), "onAction": None})
+                want += [button(b, None) for b in control.items]  # items take the menu's itemSize
+            else:
+                want.append(button(control, "large"))
+        assert got == want
+    menu, = [c for c in TAB.groups[0].buttons if isinstance(c, Menu)]
+    assert menu.label == "初始化台账" and [b.id for b in menu.items] == ["xlp_init", "xlp_init_county", "xlp_init_province"]
+    assert [b.label for b in BUTTONS][3:] == ["生成表格", "发送表格", "收集汇总", "更新预填表格", "发送更新的表格", "计算排名",
+                                              "方案模拟", "生成反馈", "发送反馈", "打开输出文件夹", "帮助"]
     assert len({b.id for b in BUTTONS}) == len(BUTTONS)
     assert not any("完成后提供" in b.tip for b in BUTTONS)  # every button works: no "comes later"
 

@@ -30,13 +30,14 @@ from xlwings.utils import col_name  # noqa: E402
 
 from xlplugin import ledger  # noqa: E402
 from xlplugin import ribbon  # noqa: E402
-from xlplugin.addin.buttons import BUTTONS  # noqa: E402
+from xlplugin.addin.buttons import TAB  # noqa: E402
 from xlplugin.collect import collect  # noqa: E402
 from xlplugin.feedback import feedback as run_feedback  # noqa: E402
 from xlplugin.forms.meta import META_SHEET  # noqa: E402
 from xlplugin.generate import generate  # noqa: E402
 from xlplugin.officebook import FileOfficeBook, table_from_rows  # noqa: E402
 from xlplugin.ribbon import HANDLERS, on_ribbon  # noqa: E402
+from xlplugin.samples import SAMPLE_TITLES  # noqa: E402
 from xlplugin.score import score as run_score  # noqa: E402
 from xlplugin.init import init as write_sample  # noqa: E402
 from xlplugin.scheme import load_scheme  # noqa: E402
@@ -325,7 +326,7 @@ def cycle(tmp_path_factory) -> dict:
 
 
 def test_every_button_has_a_test():
-    tested = {"xlp_init", "xlp_generate", "xlp_collect", "xlp_prefill", "xlp_score", "xlp_whatif", "xlp_feedback", "xlp_send_forms",
+    tested = {"xlp_init", "xlp_init_county", "xlp_init_province", "xlp_generate", "xlp_collect", "xlp_prefill", "xlp_score", "xlp_whatif", "xlp_feedback", "xlp_send_forms",
               "xlp_send_updated", "xlp_send_feedback", "xlp_open_output", "xlp_help"}
     assert set(HANDLERS) == tested
 
@@ -353,6 +354,20 @@ def test_init_writes_the_sample_as_the_cli_does(cycle):
         assert_same_sheet(a, b, name)
     assert wb.active == "设置"
     assert "已在本工作簿中创建样例考评台账" in wb.alerts[-1][0]
+
+
+@pytest.mark.parametrize("control_id, sample", [("xlp_init_county", "county"), ("xlp_init_province", "province")])
+def test_the_init_menu_writes_the_sample_chosen(tmp_path, control_id, sample):
+    """初始化台账's menu: 市对县（区） writes the county sample (with its 定等分值 sheet), 省对市 the province's, as
+    `xlplugin init --sample` does."""
+    _, wb = click(control_id, book_json([sheet_json("Sheet1", [])], str(tmp_path / OFFICE)))
+    cli = write_sample(tmp_path / "cli" / OFFICE, sample)
+    files = file_workbook(cli)
+    assert wb.order == ["Sheet1"] + files.order
+    for name in files.order:
+        if name != "设置":  # (a fresh signing key each time)
+            assert_same_sheet(wb.frame(name), files.frame(name), name)
+    assert SAMPLE_TITLES[sample] in wb.alerts[-1][0]
 
 
 def test_init_sets_the_dropdowns_the_cli_does(cycle):
@@ -495,7 +510,8 @@ def test_send_buttons_run_the_send_verb(cycle, control_id):
 def test_help_lists_every_button(cycle):
     _, wb = click("xlp_help", cycle["payload"])
     text = wb.alerts[0][0]
-    assert all(b.label in text for b in BUTTONS if b.id != "xlp_help")
+    controls = [c for g in TAB.groups for c in g.buttons if c.id != "xlp_help"]  # a menu by its own label
+    assert all(c.label in text for c in controls)
 
 
 def test_unsaved_workbook_is_told_to_save_first(cycle):

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Callable
 
@@ -27,6 +28,7 @@ from .issues import ERROR
 from .generate import generate
 from .init import dropdowns, office_frames
 from .mail import send
+from .samples import SAMPLE_TITLES
 from .score import WRITTEN, score
 from .whatif import whatif
 from .scheme import load_scheme
@@ -103,19 +105,20 @@ class Ribbon:
 # ================================================================================ the buttons
 
 
-def do_init(ui: Ribbon) -> None:
+def do_init(ui: Ribbon, sample: str = "city") -> None:
+    """初始化台账 (the menu's item for `sample`): the sample office workbook written into this empty workbook."""
     office = ui.office
     present = [s for s in office.sheet_names() if s in {sheet.name for sheet in ledger.SCHEME_SHEETS}]
     if present:
         ui.alert(f"本工作簿已经有考评台账的工作表（{'、'.join(present[:5])}{'等' if len(present) > 5 else ''}），未作任何改动。\n"
                  "如需重新开始，请新建一个空白工作簿，再点击“初始化台账”。", critical=True)
         return
-    sheets = office_frames("city")
+    sheets = office_frames(sample)
     office.write_sheets(sheets)
     for name, frame in sheets.items():  # the dropdowns the command line's init writes, where Excel's engine can
         office.add_dropdowns(name, dropdowns(name, list(frame.columns), len(frame)))
     ui.activate(ledger.SETTINGS.name)
-    ui.alert("已在本工作簿中创建样例考评台账（市对部门，含新生成的签名密钥）。\n"
+    ui.alert(f"已在本工作簿中创建样例考评台账（{SAMPLE_TITLES[sample]}，含新生成的签名密钥）。\n"
              "请先保存本工作簿，然后按本单位的方案修改“设置”“单位”“指标”“考评方案”等工作表，再点击“生成表格”。")
 
 
@@ -225,7 +228,7 @@ def do_open_output(ui: Ribbon) -> None:
 
 HELP = """绩效考评加载项：按钮从左到右就是一个考评周期。
 
-1. 初始化台账：在空白工作簿中创建样例考评台账，保存后按本单位方案修改。
+1. 初始化台账：在空白工作簿中创建样例考评台账（市对部门、市对县（区）或省对市，选最接近的一种），保存后按本单位方案修改。
 2. 生成表格：为每个被考评单位、考评部门、评议组和领导生成表格，放在“输出”文件夹。
 3. 发送表格：把各自的表格用电子邮件发给每个接收方（“发送记录”工作表记下每一封，重发时只补发未成功的）。
 4. 收集汇总：读取“提交”文件夹中发回的表格，逐一校验，汇总到“提交情况”“校验问题”“汇总数据”工作表。
@@ -247,6 +250,8 @@ def do_help(ui: Ribbon) -> None:
 #: what each button of the ribbon (xlplugin.addin.buttons.BUTTONS, by control id) runs
 HANDLERS: dict[str, Callable[[Ribbon], None]] = {
     "xlp_init": do_init,
+    "xlp_init_county": partial(do_init, sample="county"),
+    "xlp_init_province": partial(do_init, sample="province"),
     "xlp_generate": do_generate,
     "xlp_send_forms": do_send_forms,
     "xlp_collect": do_collect,

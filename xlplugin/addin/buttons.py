@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .. import ledger
+from ..samples import SAMPLE_TITLES
 
 #: the VBA callback every button calls (templates/addin/XlpluginRibbon.bas); it hands the id to Python
 CALLBACK = "XlpluginRibbon.OnRibbon"
@@ -26,10 +27,25 @@ class Button:
 
 
 @dataclass(frozen=True)
+class Menu:
+    """A large ribbon button that opens a list of buttons (e.g. 初始化台账 → which sample)."""
+
+    id: str
+    label: str
+    image: str
+    tip: str
+    items: tuple[Button, ...]
+
+    @property
+    def screentip(self) -> str:
+        return self.label
+
+
+@dataclass(frozen=True)
 class Group:
     id: str
     label: str
-    buttons: tuple[Button, ...]
+    buttons: tuple[Button | Menu, ...]  # left to right
 
 
 @dataclass(frozen=True)
@@ -40,14 +56,22 @@ class Tab:
 
     @property
     def buttons(self) -> tuple[Button, ...]:
-        """Every button of the tab, left to right."""
-        return tuple(b for g in self.groups for b in g.buttons)
+        """Every button of the tab that runs something, left to right (a menu's buttons in its place)."""
+        return tuple(item for g in self.groups for b in g.buttons
+                     for item in (b.items if isinstance(b, Menu) else (b,)))
 
 
 TAB = Tab("xlpTab", "绩效考评", (
     Group("xlpOffice", "台账", (
-        Button("xlp_init", "初始化台账", "FileNew",
-               "在空白工作簿中创建样例考评台账（设置、单位、指标、考评方案等），保存后按本单位方案修改。"),
+        Menu("xlp_init_menu", "初始化台账", "FileNew",
+             "在空白工作簿中创建样例考评台账（设置、单位、指标、考评方案等），保存后按本单位方案修改；先选择最接近的样例。", (
+                 Button("xlp_init", f"市对部门：{SAMPLE_TITLES['city']}", "FileNew",
+                        "市政府对其工作部门的考评（重点目标、共性目标、民主评估、领导评价等八个组成部分）。"),
+                 Button("xlp_init_county", f"市对县（区）：{SAMPLE_TITLES['county']}", "FileNew",
+                        "市政府对县（区）政府的考评（指标评估、公众评议，领导对每个县（区）定等次）。"),
+                 Button("xlp_init_province", f"省对市：{SAMPLE_TITLES['province']}", "FileNew",
+                        "省政府对各市政府的考评（千分制，七个维度、十四个层面，考评部门逐项评分）。"),
+             )),
     )),
     Group("xlpForms", "表格", (
         Button("xlp_generate", "生成表格", "TableInsert", "为每个被考评单位、考评部门、评议组和领导生成表格，放在输出文件夹。"),
