@@ -439,3 +439,19 @@ def test_fuzz_mutants_of_every_kind_are_accepted_unchanged_or_flagged(forms, tmp
         (figures.crashed + figures.wrong + figures.unhandled)[:10]
     assert figures.accepted > 50 and figures.flagged > 50
     assert figures.peak_mb < 1024
+
+
+def test_fuzz_mutants_of_the_county_forms_and_the_leaders_grading(county, tmp_path):
+    """The county sample's forms, among them the leaders' grading form (等次 from a list on 定等评价表): every
+    mutant is accepted with the original's values or flagged, none crashes a reader."""
+    seed = int(os.environ.get("XLPLUGIN_FUZZ_SEED", "20270115"))
+    by_kind: dict[str, list[Path]] = {}
+    for p in sorted(county.result.paths):
+        by_kind.setdefault(p.parent.name, []).append(p)
+    bases = [fill(p, tmp_path / "filled" / p.name, county.scheme, random.Random(n))
+             for n, p in enumerate(src for group in by_kind.values() for src in group[:2])]
+    assert "leader" in {read_meta(FormFile(p)).kind for p in bases}
+    figures = fuzz(county.scheme, county.scheme.period(), bases, 200, seed, tmp_path / "mutants", workers=2, batch=200)
+    print(f"\ncounty fuzz seed {seed}: {figures.line()}")
+    assert figures.accepted + figures.flagged == 200, (figures.crashed + figures.wrong + figures.unhandled)[:10]
+    assert figures.accepted > 20 and figures.flagged > 20
