@@ -653,18 +653,27 @@ def _grades(r: _Reader) -> list[Grade]:
     return out
 
 
-def _rater_grades(r: _Reader) -> dict[str, float]:
+def _grade_points(r: _Reader, sheet: str, column: str, most: float | None = None) -> dict[str, float]:
+    """A sheet of grades and their points (评议: 评议等次/分值; 定等分值: 等次/分值), in the sheet's order; each name once,
+    the points not negative (nor above `most`)."""
     out: dict[str, float] = {}
-    sheet = ledger.RATER_GRADES.name
     rows = []
     for row, rec in r.rows(sheet):
-        name = rec.required("评议等次")
+        name = rec.required(column)
         points = rec.number("分值", minimum=0)
+        if most is not None and points is not None and points > most:
+            rec.problem(f"{column}“{name}”的分值 {points:g} 超过 {most:g}（领导评价按百分制折算）。")
         rows.append((name, row))
-        out.setdefault(name, points or 0.0)
-    r.unique(sheet, "评议等次", rows)
+        if name:
+            out.setdefault(name, points or 0.0)
+    r.unique(sheet, column, rows)
+    return out
+
+
+def _rater_grades(r: _Reader) -> dict[str, float]:
+    out = _grade_points(r, ledger.RATER_GRADES.name, "评议等次")
     if not out:
-        r.problem(sheet, None, "至少需要一个评议等次。")
+        r.problem(ledger.RATER_GRADES.name, None, "至少需要一个评议等次。")
     return out
 
 
@@ -722,19 +731,7 @@ def _rank_points(r: _Reader) -> dict[int, float]:
 
 def _leader_grades(r: _Reader) -> dict[str, float]:
     """定等分值: the grades a leader may give a unit (领导定等), each with its points (0-100), in the sheet's order."""
-    out: dict[str, float] = {}
-    sheet = ledger.LEADER_GRADES.name
-    rows = []
-    for row, rec in r.rows(sheet):
-        name = rec.required("等次")
-        points = rec.number("分值", minimum=0)
-        if points is not None and points > 100:
-            rec.problem(f"等次“{name}”的分值 {points:g} 超过 100（领导评价按百分制折算）。")
-        rows.append((name, row))
-        if name:
-            out.setdefault(name, points or 0.0)
-    r.unique(sheet, "等次", rows)
-    return out
+    return _grade_points(r, ledger.LEADER_GRADES.name, "等次", most=100)
 
 
 def _bonus(r: _Reader) -> list[BonusKind]:
