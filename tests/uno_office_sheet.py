@@ -3,23 +3,12 @@ with a chart, an image and a pivot table, and save it as .xlsx — what an offic
 
 Usage: python3 uno_office_sheet.py SOURCE.xlsx TARGET.xlsx IMAGE.png PIPE-NAME
 """
-import sys, time, subprocess, os, uno
-
-def prop(n, v):
-    p = uno.createUnoStruct('com.sun.star.beans.PropertyValue'); p.Name = n; p.Value = v; return p
+import os, sys, uno
+from uno_office import prop, start, stop
 
 src, dst, png, pipe = sys.argv[1:5]
-proc = subprocess.Popen(["soffice", "--headless", "--invisible", "--nologo", "--norestore",
-                         f"-env:UserInstallation=file://{os.path.dirname(os.path.abspath(dst))}/lo-profile-{pipe}", f"--accept=pipe,name={pipe};urp;"])
-local = uno.getComponentContext()
-resolver = local.ServiceManager.createInstanceWithContext("com.sun.star.bridge.UnoUrlResolver", local)
-for _ in range(200):
-    try:
-        ctx = resolver.resolve(f"uno:pipe,name={pipe};urp;StarOffice.ComponentContext"); break
-    except Exception:
-        time.sleep(0.1)
+proc, ctx, desktop = start(pipe, os.path.dirname(os.path.abspath(dst)))
 smgr = ctx.ServiceManager
-desktop = smgr.createInstanceWithContext("com.sun.star.frame.Desktop", ctx)
 doc = desktop.loadComponentFromURL(uno.systemPathToFileUrl(src), "_blank", 0, (prop("Hidden", True),))
 sheets = doc.Sheets
 sheets.insertNewByName("办公室分析", sheets.Count)
@@ -59,8 +48,4 @@ out = uno.createUnoStruct('com.sun.star.table.CellAddress'); out.Sheet = sheets.
 sh.getDataPilotTables().insertNewByName("分科统计", out, desc)
 doc.storeToURL(uno.systemPathToFileUrl(dst), (prop("FilterName", "Calc Office Open XML"),))
 doc.close(True)
-try:
-    desktop.terminate()
-except Exception:
-    pass
-proc.wait(timeout=30)
+stop(proc, desktop, timeout=30)

@@ -4,33 +4,17 @@
 Usage: python3 uno_type.py SOURCE.xlsx TARGET.xlsx TARGET.pdf PIPE-NAME CELLS.json
 CELLS.json: [[sheet, row, column, text], ...] with 0-based row and column.
 """
-import json, os, subprocess, sys, time, uno
-
-def prop(n, v):
-    p = uno.createUnoStruct('com.sun.star.beans.PropertyValue'); p.Name = n; p.Value = v; return p
+import json, os, sys, uno
+from uno_office import prop, start, stop
 
 src, dst, pdf, pipe, cells_json = sys.argv[1:6]
 with open(cells_json, encoding="utf-8") as f:
     cells = json.load(f)
-proc = subprocess.Popen(["soffice", "--headless", "--invisible", "--nologo", "--norestore",
-                         f"-env:UserInstallation=file://{os.path.dirname(os.path.abspath(dst))}/lo-profile-{pipe}",
-                         f"--accept=pipe,name={pipe};urp;"])
-local = uno.getComponentContext()
-resolver = local.ServiceManager.createInstanceWithContext("com.sun.star.bridge.UnoUrlResolver", local)
-for _ in range(300):
-    try:
-        ctx = resolver.resolve(f"uno:pipe,name={pipe};urp;StarOffice.ComponentContext"); break
-    except Exception:
-        time.sleep(0.1)
-desktop = ctx.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", ctx)
+proc, _, desktop = start(pipe, os.path.dirname(os.path.abspath(dst)))
 doc = desktop.loadComponentFromURL(uno.systemPathToFileUrl(os.path.abspath(src)), "_blank", 0, (prop("Hidden", True),))
 for sheet, row, col, text in cells:
     doc.Sheets.getByName(sheet).getCellByPosition(col, row).setString(text)
 doc.storeToURL(uno.systemPathToFileUrl(os.path.abspath(dst)), (prop("FilterName", "Calc Office Open XML"),))
 doc.storeToURL(uno.systemPathToFileUrl(os.path.abspath(pdf)), (prop("FilterName", "calc_pdf_Export"),))
 doc.close(True)
-try:
-    desktop.terminate()
-except Exception:  # the bridge goes down with the office
-    pass
-proc.wait(timeout=60)
+stop(proc, desktop)
