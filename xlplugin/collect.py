@@ -94,9 +94,12 @@ class CollectResult:
                      f"如确认按原样计分，请在“{ledger.STATUS.name}”工作表该行的“处理”列填写“{ledger.ACCEPT}”。")
         return text
 
-    def error_lines(self, limit: int) -> list[str]:
-        """The first `limit` errors as “file，sheet，cell：problem”, and a line saying how many more there are."""
+    def error_lines(self, limit: int, files: set[str] | None = None) -> list[str]:
+        """The first `limit` errors (of `files` only, when given) as “file，sheet，cell：problem”, and a line saying
+        how many more there are."""
         errors = self.issues[self.issues["级别"] == ERROR]
+        if files is not None:
+            errors = errors[errors["文件"].isin(files)]
         lines = []
         for row in errors.head(limit).itertuples(index=False):
             where = "，".join(x for x in (row.文件, row.工作表, row.单元格) if isinstance(x, str))

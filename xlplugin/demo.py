@@ -59,9 +59,9 @@ def demo_leaders(book: FileOfficeBook, scheme, period: str, folder: Path, rng: r
     collected = collect(book, folder, period)
     for line in collected.summary().splitlines():
         say(f"　　{line}")
-    names = {p.name for p in made.paths}  # the others' problems were told in the round before
-    for line in [line for line in collected.error_lines(10_000) if line.split("，")[0].split("：")[0] in names]:
-        say(f"　　· {line}")
+    # the leaders' problems only: the others' were told in the round before
+    for line in collected.error_lines(12 if detailed else 3, files={p.name for p in made.paths}):
+        say(f"　　· {line}" if not line.startswith("……") else f"　　{line}")
     return collected
 
 

@@ -89,6 +89,15 @@ def self_reports(book: OfficeBook, scheme: Scheme, period: Period) -> SelfReport
     return out
 
 
+def returned_forms(status: pd.DataFrame | None) -> set[tuple[str, str]]:
+    """(kind, recipient code) of every form 提交情况 (the last collect's status) shows as returned: 已收到, 逾期."""
+    if status is None or not len(status):
+        return set()
+    kind_of = {spec.folder: kind for kind, spec in SPECS.items()}
+    back = status[status["状态"].isin(RETURNED)]
+    return {(kind_of.get(label), code) for label, code in zip(back["表格类型"], back["接收方代码"]) if code}
+
+
 def prefill_due(book: OfficeBook, scheme: Scheme, period: Period, status: pd.DataFrame | None,
                 arrived: datetime | None) -> bool:
     """Whether the evaluating departments' forms should be generated again to show the units' reports: units' forms
@@ -96,8 +105,8 @@ def prefill_due(book: OfficeBook, scheme: Scheme, period: Period, status: pd.Dat
     not returned its form yet has none generated since."""
     if arrived is None or status is None or not len(status):
         return False
-    label = SPECS["evaluator"].folder
-    waiting = set(status[(status["表格类型"] == label) & ~status["状态"].isin(RETURNED)]["接收方代码"].dropna())
+    listed = set(status.loc[status["表格类型"] == SPECS["evaluator"].folder, "接收方代码"].dropna())
+    waiting = listed - {code for kind, code in returned_forms(status) if kind == "evaluator"}
     if not waiting:
         return False
     jobs = [j for j in plan(scheme, period, ledger.forms_folder(book, scheme, period), ["evaluator"])

@@ -26,7 +26,7 @@ from ..feedback import file_name
 from ..errors import UserError
 from ..files import safe_filename, sha256_file
 from ..forms import SPECS, Recipient
-from ..generate import RETURNED, plan as plan_forms
+from ..generate import plan as plan_forms, returned_forms
 from ..ledger import Progress
 from ..officebook import OfficeBook
 from ..scheme import Period, Scheme, load_scheme
@@ -140,18 +140,6 @@ class SendResult:
         return lines
 
 
-def returned_forms(book: OfficeBook) -> set[tuple[str, str]]:
-    """(kind, recipient code) of every form 提交情况 shows as returned (已收到, 逾期) in the last collect."""
-    if ledger.STATUS.name not in book.sheet_names():
-        return set()
-    status = book.read_sheet(ledger.STATUS.name)
-    if not len(status):
-        return set()
-    kind_of = {spec.folder: kind for kind, spec in SPECS.items()}
-    back = status[status["状态"].isin(RETURNED)]
-    return {(kind_of.get(label), code) for label, code in zip(back["表格类型"], back["接收方代码"]) if code}
-
-
 def send(book: OfficeBook, what: str, period: str | None = None, *, dry_run: bool = False,
          kinds: list[str] | None = None, resend: list[str] | tuple[str, ...] = (), resend_updated: bool = False,
          progress: Progress | None = None,
@@ -173,7 +161,8 @@ def send(book: OfficeBook, what: str, period: str | None = None, *, dry_run: boo
     if unknown_codes:
         raise UserError(f"--resend 中的代码不在本次的接收方中：{'、'.join(sorted(unknown_codes))}")
 
-    returned = returned_forms(book) if resend_updated else set()
+    wanted = resend_updated and ledger.STATUS.name in book.sheet_names()
+    returned = returned_forms(book.read_sheet(ledger.STATUS.name) if wanted else None)
     pending: list[Outgoing] = []
     for o in messages:
         attempt, last = attempts.get(o.key), last_rows.get(o.key)
