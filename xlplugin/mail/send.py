@@ -168,23 +168,21 @@ def send(book: OfficeBook, what: str, period: str | None = None, *, dry_run: boo
         attempt, last = attempts.get(o.key), last_rows.get(o.key)
         if attempt is not None and o.recipient.code not in resend:
             if attempt["结果"] == SENT:
-                result.already.append(o)
                 changes = []
                 if [f.name for f in o.files] == attempt["文件"].split("\n") and all(f.is_file() for f in o.files) \
                         and "\n".join(sha256_file(f) for f in o.files) != attempt["SHA256"]:
                     changes.append("此后文件有更新")
                 if o.addresses and "; ".join(o.addresses) != attempt["电子邮箱"]:
                     changes.append(f"邮箱地址已改为 {'; '.join(o.addresses)}")
-                if changes and not resend_updated:
-                    result.changed.append((o, "，".join(changes)))
+                if changes and resend_updated and (o.kind, o.recipient.code) not in returned:
+                    result.updated.append(o)  # made again since (e.g. with the units' reports): sent again
+                else:
+                    result.already.append(o)
+                    if changes and not resend_updated:
+                        result.changed.append((o, "，".join(changes)))
+                    elif changes:  # its form is in: a newer one would only confuse
+                        result.returned.append(o)
                     continue
-                if not changes:
-                    continue
-                if (o.kind, o.recipient.code) in returned:  # its form is in: a newer one would only confuse
-                    result.returned.append(o)
-                    continue
-                result.already.remove(o)  # updated since (e.g. forms made again with the units' reports): sent again
-                result.updated.append(o)
             if attempt["结果"] == UNKNOWN:
                 result.held.append((o, attempt["说明"]))
                 continue
